@@ -1,0 +1,206 @@
+"""Walks every URL route as tenant B against tenant A's objects and lists what leaks.
+
+Every route must be classified in `ROUTES`: a route that is not (a new one) is reported, so adding a
+route without deciding how the walk covers it fails the isolation test.
+"""
+
+from dataclasses import dataclass, field
+
+from django.forms.models import model_to_dict
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    params: tuple[str, ...]
+    callback: object
+
+
+@dataclass(frozen=True)
+class Detail:
+    """Addresses one object (`target`, a key of World.objects()): every method must be a 404."""
+
+    target: str
+    api: bool = True
+    methods: tuple[str, ...] = ("get", "put", "patch", "delete")
+    owner_only: bool = False  # API keys are refused (403) before any lookup
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Lists the caller's objects: none of A's may appear; `?filter=<A's parent>` must be a 404;
+    creating one under A's parent must be refused (400) and creating one without a parent lands in B."""
+
+    target: str
+    parent: str | None = None
+    api: bool = True
+    owner_only: bool = False
+
+
+@dataclass(frozen=True)
+class NoTenantData:
+    """Touches no tenant-owned object (login pages, API docs)."""
+
+
+@dataclass(frozen=True)
+class TenantSwitch:
+    """Switching to a tenant one is not a member of must not work."""
+
+
+ROUTES = {
+    "venue-list": Listing("venue"),
+    "venue-detail": Detail("venue"),
+    "camera-list": Listing("camera", parent="venue"),
+    "camera-detail": Detail("camera"),
+    "zone-list": Listing("zone", parent="camera"),
+    "zone-detail": Detail("zone"),
+    "line-list": Listing("line", parent="camera"),
+    "line-detail": Detail("line"),
+    "api-key-list": Listing("api-key", owner_only=True),
+    "api-key-detail": Detail("api-key", methods=("get", "put", "patch"), owner_only=True),
+    "api-key-revoke": Detail("api-key", methods=("post",), owner_only=True),
+    "home": Listing("venue", api=False),
+    "venue-page": Detail("venue", api=False, methods=("get",)),
+    "tenant-switch": TenantSwitch(),
+    **{
+        name: NoTenantData()
+        for name in (
+            "api-schema",
+            "api-docs",
+            "login",
+            "logout",
+            "password_change",
+            "password_change_done",
+            "password_reset",
+            "password_reset_done",
+            "password_reset_confirm",
+            "password_reset_complete",
+        )
+    },
+}
+
+
+def iter_routes(patterns=None, namespace=""):
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from iter_routes(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}{pattern.name}" if pattern.name else f"{namespace}<unnamed {pattern.pattern}>"
+            yield Route(name, tuple(pattern.pattern.regex.groupindex), pattern.callback)
+
+
+@dataclass
+class Walk:
+    a: object  # World of the victim tenant
+    clients: dict  # label -> (client, is_api_key)
+    problems: list[str] = field(default_factory=list)
+
+    def expect(self, label, what, response, allowed):
+        if response.status_code not in allowed:
+            self.problems.append(f"{label}: {what} gave {response.status_code}, expected {sorted(allowed)}")
+        elif self.a.venue.name.encode() in response.content or self.a.tenant.name.encode() in response.content:
+            self.problems.append(f"{label}: {what} shows tenant A's data")
+
+
+def _admin_kwargs(route, a):
+    from venues.tenancy import all_tenants
+
+    model_admin = getattr(route.callback, "model_admin", None)
+    values = {"app_label": "venues", "content_type_id": "1", "url": "venues/venue/"}
+    if model_admin is not None:
+        with all_tenants():
+            obj = model_admin.model.objects.order_by("pk").filter(**_victim_filter(model_admin.model, a)).first()
+        values["object_id"] = str(obj.pk) if obj else "1"
+    else:
+        values["object_id"] = str(a.venue.pk)
+    return {param: values.get(param, "1") for param in route.params}
+
+
+def _victim_filter(model, a):
+    from venues.models import Tenant
+
+    return {"pk": a.tenant.pk} if model is Tenant else ({"tenant": a.tenant} if hasattr(model, "tenant") else {})
+
+
+def walk(a, clients: dict, routes=ROUTES) -> list[str]:
+    """Run every route as each client of tenant B; return the problems found (empty: isolated)."""
+    from venues.tenancy import all_tenants
+
+    def snapshot():
+        with all_tenants():
+            return {
+                key: (model_to_dict(type(obj).objects.filter(pk=obj.pk).first() or obj) if obj else None,
+                      type(obj).objects.filter(tenant=a.tenant).count())
+                for key, obj in a.objects().items()
+            }  # fmt: skip
+
+    before = snapshot()
+    run = Walk(a, clients)
+    for route in iter_routes():
+        if route.name.startswith("admin:"):
+            for label, (client, _) in clients.items():
+                unnamed = "<unnamed" in route.name
+                url = "/admin/venues/nothing/" if unnamed else reverse(route.name, kwargs=_admin_kwargs(route, a))
+                allowed = {200} if route.name == "admin:login" else {302, 405}
+                run.expect(label, f"GET {url}", client.get(url), allowed)
+            continue
+        kind = routes.get(route.name)
+        if kind is None:
+            run.problems.append(f"route {route.name!r} is not covered by the tenant-isolation walk")
+            continue
+        for label, (client, is_key) in clients.items():
+            _walk_route(run, route, kind, label, client, is_key)
+    after = snapshot()
+    for key in before:
+        if before[key] != after[key]:
+            run.problems.append(f"tenant A's {key}s changed: {before[key]} -> {after[key]}")
+    return run.problems
+
+
+def _walk_route(run, route, kind, label, client, is_key):
+    a = run.a
+    web_as_key = is_key and not getattr(kind, "api", True)
+    if isinstance(kind, Detail):
+        url = reverse(route.name, kwargs={route.params[0]: a.objects()[kind.target].pk})
+        allowed = {302} if web_as_key else {403} if (is_key and kind.owner_only) else {404}
+        for method in kind.methods:
+            response = getattr(client, method)(url, {"name": "renamed"}, format="json")
+            run.expect(label, f"{method.upper()} {url}", response, allowed)
+    elif isinstance(kind, Listing):
+        url = reverse(route.name)
+        if web_as_key:
+            run.expect(label, f"GET {url}", client.get(url), {302})
+            return
+        if is_key and kind.owner_only:
+            run.expect(label, f"GET {url}", client.get(url), {403})
+            run.expect(label, f"POST {url}", client.post(url, {"name": "x"}, format="json"), {403})
+            return
+        response = client.get(url)
+        run.expect(label, f"GET {url}", response, {200})
+        if kind.api:
+            ids = {row["id"] for row in response.json()["results"]}
+            if a.objects()[kind.target].pk in ids:
+                run.problems.append(f"{label}: GET {url} lists tenant A's {kind.target}")
+        if kind.parent:
+            parent_id = a.objects()[kind.parent].pk
+            run.expect(label, f"GET {url}?{kind.parent}=A", client.get(url, {kind.parent: parent_id}), {404})
+            body = {kind.parent: parent_id, "name": "intruder", "polygon": [[0, 0], [1, 0], [1, 1]],
+                    "points": [[0, 0], [1, 1]]}  # fmt: skip
+            response = client.post(url, body, format="json")
+            run.expect(label, f"POST {url} under A's {kind.parent}", response, {400})
+        elif kind.api:
+            body = {"name": f"made by {label}", "tenant": a.tenant.pk, "venue": a.venue.pk}
+            response = client.post(url, body, format="json")
+            # a venue (no parent) is created in the caller's own tenant; a key naming A's venue is refused
+            run.expect(label, f"POST {url} naming tenant A", response, {201} if kind.target == "venue" else {400})
+    elif isinstance(kind, TenantSwitch):
+        url = reverse(route.name)
+        client.post(url, {"tenant": a.tenant.pk})
+        response = client.get(reverse("home"))
+        run.expect(label, f"POST {url} to A, then home", response, {302} if is_key else {200})
+    elif isinstance(kind, NoTenantData):
+        kwargs = {p: "x" for p in route.params}
+        response = client.get(reverse(route.name, kwargs=kwargs))
+        run.expect(label, f"GET {route.name}", response, {200, 302, 405})

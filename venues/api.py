@@ -1,0 +1,113 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from venues.api_keys import api_key_create, api_key_revoke
+from venues.models import ApiKey, Camera, CountingLine, Venue, Zone
+from venues.serializers import (
+    ApiKeyCreatedSerializer,
+    ApiKeySerializer,
+    ApiKeyUpdateSerializer,
+    CameraSerializer,
+    CountingLineSerializer,
+    VenueSerializer,
+    ZoneSerializer,
+)
+
+
+def _parent_filter(name: str, model):
+    """A `?name=<id>` list filter on one of the caller's own objects (another tenant's id: 404)."""
+
+    def apply(viewset, queryset):
+        raw = viewset.request.query_params.get(name)
+        if raw is None:
+            return queryset
+        if not raw.isdigit():
+            raise ValidationError({name: f"Expected an integer id, got {raw!r}."})
+        return queryset.filter(**{name: get_object_or_404(model.objects.all(), pk=int(raw))})
+
+    apply.parameter = OpenApiParameter(name, int, description=f"Only objects of this {name} (id).")
+    return apply
+
+
+class VenueViewSet(viewsets.ModelViewSet):
+    """Venues (stores) of the caller's tenant."""
+
+    serializer_class = VenueSerializer
+
+    def get_queryset(self):
+        return Venue.objects.all()
+
+    def perform_create(self, serializer):
+        if isinstance(self.request.auth, ApiKey) and self.request.auth.venue_id:
+            raise PermissionDenied("This API key is limited to one venue and cannot create venues.")
+        serializer.save(tenant=self.request.tenant)
+
+
+venue_filter = _parent_filter("venue", Venue)
+camera_filter = _parent_filter("camera", Camera)
+
+
+@extend_schema_view(list=extend_schema(parameters=[venue_filter.parameter]))
+class CameraViewSet(viewsets.ModelViewSet):
+    """Cameras of the caller's venues, with their role and optional live stream."""
+
+    serializer_class = CameraSerializer
+
+    def get_queryset(self):
+        return venue_filter(self, Camera.objects.select_related("venue"))
+
+
+@extend_schema_view(list=extend_schema(parameters=[camera_filter.parameter]))
+class ZoneViewSet(viewsets.ModelViewSet):
+    """Zones: named polygons on a camera's image (normalised 0..1 coordinates)."""
+
+    serializer_class = ZoneSerializer
+
+    def get_queryset(self):
+        return camera_filter(self, Zone.objects.all())
+
+
+@extend_schema_view(list=extend_schema(parameters=[camera_filter.parameter]))
+class CountingLineViewSet(viewsets.ModelViewSet):
+    """Counting lines for entrance counts: two points and the side that is 'in'."""
+
+    serializer_class = CountingLineSerializer
+
+    def get_queryset(self):
+        return camera_filter(self, CountingLine.objects.all())
+
+
+@extend_schema_view(create=extend_schema(responses={201: ApiKeyCreatedSerializer}))
+class ApiKeyViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """API keys of the tenant (owners only). The plain key appears once, in the create response."""
+
+    owner_only = True
+
+    def get_queryset(self):
+        return ApiKey.objects.select_related("venue", "created_by")
+
+    def get_serializer_class(self):
+        return ApiKeyUpdateSerializer if self.action in ("update", "partial_update") else ApiKeySerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        api_key, key = api_key_create(tenant=request.tenant, created_by=request.user, **serializer.validated_data)
+        api_key.key = key
+        return Response(ApiKeyCreatedSerializer(api_key).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ApiKeySerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        """Revoke the key at once; it stays listed with its revocation time."""
+        return Response(ApiKeySerializer(api_key_revoke(self.get_object())).data)

@@ -1,0 +1,12 @@
+from rest_framework.routers import SimpleRouter
+
+from venues.api import ApiKeyViewSet, CameraViewSet, CountingLineViewSet, VenueViewSet, ZoneViewSet
+
+router = SimpleRouter()
+router.register("venues", VenueViewSet, basename="venue")
+router.register("cameras", CameraViewSet, basename="camera")
+router.register("zones", ZoneViewSet, basename="zone")
+router.register("lines", CountingLineViewSet, basename="line")
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
+
+urlpatterns = router.urls

@@ -1,0 +1,9 @@
+from venues.selectors import memberships_of
+
+
+def tenant(request):
+    """The current tenant and the others the user can switch to, for the page header."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"current_tenant": getattr(request, "tenant", None), "memberships": memberships_of(user)}

@@ -1,0 +1,52 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils.crypto import get_random_string
+
+from venues.models import Camera, CountingLine, Membership, Tenant, Venue, Zone
+from venues.tenancy import tenant_scope
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo tenant, its store and camera, and print a login for it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", default="demo")
+        parser.add_argument("--password", help="Default: a new random password, printed.")
+
+    @transaction.atomic
+    def handle(self, *args, username, password, **options):
+        password = password or get_random_string(14)
+        tenant, _ = Tenant.objects.get_or_create(slug="demo", defaults={"name": "Demo Retail"})
+        user, _ = get_user_model().objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.com"}
+        )
+        user.set_password(password)
+        user.is_staff = True  # the demo user may look around the admin too
+        user.is_superuser = True
+        user.save()
+        Membership.objects.update_or_create(user=user, tenant=tenant, defaults={"role": Membership.Role.OWNER})
+
+        with tenant_scope(tenant):
+            venue, _ = Venue.objects.get_or_create(
+                slug="darmstadt-campus",
+                defaults=dict(
+                    tenant=tenant, name="Darmstadt Campus Store", time_zone="Europe/Berlin", city="Darmstadt",
+                    country="DE", latitude=49.8773, longitude=8.6545,
+                    opening_hours={day: ["09:00-20:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat")},
+                ),
+            )  # fmt: skip
+            camera, _ = Camera.objects.get_or_create(
+                venue=venue,
+                name="Entrance",
+                defaults={"role": Camera.Role.ENTRANCE, "frame_width": 640, "frame_height": 480},
+            )
+            Zone.objects.get_or_create(
+                camera=camera, name="Shop front",
+                defaults={"kind": Zone.Kind.AREA, "polygon": [[0.0, 0.55], [0.5, 0.55], [0.5, 1.0], [0.0, 1.0]]},
+            )  # fmt: skip
+            CountingLine.objects.get_or_create(
+                camera=camera, name="Door", defaults={"points": [[0.5, 0.5], [0.5, 1.0]], "in_side": "left"}
+            )
+
+        self.stdout.write(self.style.SUCCESS(f"Demo tenant ready. Log in as  {username} / {password}"))

@@ -1,0 +1,223 @@
+import h3
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
+from django.db import models
+from django.utils.text import slugify
+
+from venues.tenancy import TenantOwned
+from venues.validators import validate_line, validate_opening_hours, validate_polygon, validate_time_zone
+
+
+class Tenant(models.Model):
+    """A customer organisation; everything a store team sees belongs to exactly one tenant."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"  # everything, including API keys
+        ANALYST = "analyst", "Analyst"  # reads and edits venues, cameras and their geometry
+        VIEWER = "viewer", "Viewer"  # reads only
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "tenant"], name="membership_unique_user_tenant")]
+        ordering = ["tenant__name"]
+
+    def __str__(self):
+        return f"{self.user} in {self.tenant} ({self.get_role_display()})"
+
+
+class Venue(TenantOwned):
+    class VenueType(models.TextChoices):
+        RETAIL = "retail", "Retail store"
+        GROCERY = "grocery", "Grocery / supermarket"
+        FASHION = "fashion", "Fashion"
+        ELECTRONICS = "electronics", "Electronics"
+        PHARMACY = "pharmacy", "Pharmacy"
+        RESTAURANT = "restaurant", "Restaurant / café"
+        MALL = "mall", "Shopping centre"
+        OTHER = "other", "Other"
+
+    venue_lookup = "pk"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="IANA name, e.g. Europe/Paris.",
+    )
+    venue_type = models.CharField(max_length=32, choices=VenueType.choices, default=VenueType.RETAIL)
+    address = models.CharField(max_length=300, blank=True)
+    city = models.CharField(max_length=120, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code, e.g. FR.")
+    latitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    h3_cell = models.CharField(max_length=16, blank=True, editable=False, db_index=True)
+    opening_hours = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_opening_hours],
+        help_text='Per weekday, e.g. {"mon": ["09:00-21:00"], "sun": []}; a day left out is closed.',
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "slug"], name="venue_unique_slug_per_tenant")]
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._free_slug(slugify(self.name)[:70] or "venue")
+        self.h3_cell = (
+            h3.latlng_to_cell(self.latitude, self.longitude, settings.H3_RESOLUTION)
+            if self.latitude is not None and self.longitude is not None
+            else ""
+        )
+        super().save(*args, **kwargs)
+
+    def _free_slug(self, base: str) -> str:
+        """`base`, or `base-2`, `base-3`, ... whichever this tenant does not use yet."""
+        taken = set(
+            Venue._base_manager.filter(tenant_id=self.tenant_id, slug__startswith=base)
+            .exclude(pk=self.pk)
+            .values_list("slug", flat=True)
+        )
+        return next(slug for n in range(1, len(taken) + 2) if (slug := base if n == 1 else f"{base}-{n}") not in taken)
+
+
+class Camera(TenantOwned):
+    class Role(models.TextChoices):
+        ENTRANCE = "entrance", "Entrance"
+        FLOOR = "floor", "Shop floor"
+        CHECKOUT = "checkout", "Checkout"
+
+    tenant_parent = "venue"
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="cameras")
+    name = models.CharField(max_length=120)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.FLOOR)
+    stream_url = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["rtsp", "rtsps", "http", "https"])],
+        help_text="Optional live stream, rtsp:// or http(s)://.",
+    )
+    frame_width = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(16384)])
+    frame_height = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(16384)])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["venue", "name"], name="camera_unique_name_per_venue")]
+        ordering = ["venue__name", "name"]
+
+    def __str__(self):
+        return f"{self.venue} / {self.name}"
+
+
+class Zone(TenantOwned):
+    """A named polygon on a camera's image, in normalised 0..1 coordinates (x right, y down)."""
+
+    class Kind(models.TextChoices):
+        AREA = "area", "Area"
+        QUEUE = "queue", "Queue"
+        CHECKOUT = "checkout", "Checkout"
+        ENTRANCE = "entrance", "Entrance"
+
+    venue_lookup = "camera__venue_id"
+    tenant_parent = "camera"
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="zones")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.AREA)
+    polygon = models.JSONField(validators=[validate_polygon], help_text="[[x, y], ...], at least 3 points, 0..1.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["camera", "name"], name="zone_unique_name_per_camera")]
+        ordering = ["camera_id", "name"]
+
+    def __str__(self):
+        return f"{self.camera} / {self.name}"
+
+
+class CountingLine(TenantOwned):
+    """A named line across a camera's image; crossing it towards `in_side` counts as coming in."""
+
+    class Side(models.TextChoices):
+        LEFT = "left", "Left of start → end"
+        RIGHT = "right", "Right of start → end"
+
+    venue_lookup = "camera__venue_id"
+    tenant_parent = "camera"
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="lines")
+    name = models.CharField(max_length=120)
+    points = models.JSONField(validators=[validate_line], help_text="[[x1, y1], [x2, y2]] in 0..1.")
+    in_side = models.CharField(
+        max_length=8,
+        choices=Side.choices,
+        default=Side.LEFT,
+        help_text="Walking from the first point to the second, the side of the line that is 'inside'.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["camera", "name"], name="line_unique_name_per_camera")]
+        ordering = ["camera_id", "name"]
+
+    def __str__(self):
+        return f"{self.camera} / {self.name}"
+
+
+class ApiKey(TenantOwned):
+    """A key for edge devices and integrations. Only `prefix` and a hash of the whole key are kept."""
+
+    venue = models.ForeignKey(
+        Venue,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="api_keys",
+        help_text="Limit the key to this venue; empty: every venue of the tenant.",
+    )
+    name = models.CharField(max_length=120)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    hashed_key = models.CharField(max_length=128, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def clean(self):
+        if self.venue_id and self.tenant_id and self.venue.tenant_id != self.tenant_id:
+            raise ValidationError({"venue": "This venue belongs to another tenant."})

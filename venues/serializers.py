@@ -1,0 +1,109 @@
+import math
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from venues.models import ApiKey, Camera, CountingLine, Venue, Zone
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference to one of the caller's own objects; another tenant's id reads as 'does not exist'."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.model.objects.all()
+
+
+class VenueSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Venue
+        fields = [
+            "id", "name", "slug", "time_zone", "venue_type", "address", "city", "country",
+            "latitude", "longitude", "h3_cell", "opening_hours", "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["h3_cell", "created_at"]
+
+    def validate_country(self, value):
+        if value and not (len(value) == 2 and value.isalpha()):
+            raise serializers.ValidationError("Use a two-letter ISO 3166-1 code such as 'FR'.")
+        return value.upper()
+
+    def validate_slug(self, value):
+        others = Venue.objects.filter(slug=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if value and others.exists():
+            raise serializers.ValidationError(f"Another venue already uses the slug {value!r}.")
+        return value
+
+    def validate(self, attrs):
+        latitude = attrs.get("latitude", getattr(self.instance, "latitude", None))
+        longitude = attrs.get("longitude", getattr(self.instance, "longitude", None))
+        if (latitude is None) != (longitude is None):
+            raise serializers.ValidationError({"latitude": "Give both latitude and longitude, or neither."})
+        for field in ("latitude", "longitude"):
+            if attrs.get(field) is not None and not math.isfinite(attrs[field]):
+                raise serializers.ValidationError({field: "Must be a finite number."})
+        return attrs
+
+
+class CameraSerializer(serializers.ModelSerializer):
+    venue = ScopedRelatedField(Venue)
+
+    class Meta:
+        model = Camera
+        fields = ["id", "venue", "name", "role", "stream_url", "frame_width", "frame_height", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class ZoneSerializer(serializers.ModelSerializer):
+    camera = ScopedRelatedField(Camera)
+
+    class Meta:
+        model = Zone
+        fields = ["id", "camera", "name", "kind", "polygon", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class CountingLineSerializer(serializers.ModelSerializer):
+    camera = ScopedRelatedField(Camera)
+
+    class Meta:
+        model = CountingLine
+        fields = ["id", "camera", "name", "points", "in_side", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    venue = ScopedRelatedField(Venue, required=False, allow_null=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ApiKey
+        fields = [
+            "id", "name", "venue", "prefix", "created_by", "created_at", "last_used_at", "expires_at",
+            "revoked_at",
+        ]  # fmt: skip
+        read_only_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def validate_expires_at(self, value):
+        if value is not None and value <= timezone.now():
+            raise serializers.ValidationError("The expiry time must be in the future.")
+        return value
+
+
+class ApiKeyUpdateSerializer(ApiKeySerializer):
+    """After creation only the name and expiry can change; the venue limit is fixed."""
+
+    class Meta(ApiKeySerializer.Meta):
+        read_only_fields = [*ApiKeySerializer.Meta.read_only_fields, "venue"]
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(read_only=True, help_text="The plain key. Shown only in this response.")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]

@@ -1,0 +1,37 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from venues.models import Venue
+from venues.services import tenant_switch
+
+
+@login_required
+def home(request):
+    """The tenant's venues; a user without a tenant is told so instead of seeing an empty product."""
+    if request.tenant is None:
+        return render(request, "venues/no_tenant.html", status=403)
+    venues = Venue.objects.annotate(camera_count=Count("cameras")).order_by("name")
+    return render(request, "venues/home.html", {"venues": venues})
+
+
+@login_required
+def venue_detail(request, venue_id):
+    if request.tenant is None:
+        return render(request, "venues/no_tenant.html", status=403)
+    venue = get_object_or_404(Venue.objects.all(), pk=venue_id)
+    cameras = venue.cameras.prefetch_related("zones", "lines")
+    return render(request, "venues/venue_detail.html", {"venue": venue, "cameras": cameras})
+
+
+@login_required
+@require_POST
+def switch_tenant(request):
+    try:
+        tenant_switch(request, request.POST.get("tenant", ""))
+    except (PermissionDenied, ValueError):
+        messages.error(request, "You are not a member of that tenant.")
+    return redirect("home")
