@@ -6,7 +6,13 @@ from django.db import models
 from django.utils.text import slugify
 
 from venues.tenancy import TenantOwned
-from venues.validators import validate_line, validate_opening_hours, validate_polygon, validate_time_zone
+from venues.validators import (
+    validate_country_code,
+    validate_line,
+    validate_opening_hours,
+    validate_polygon,
+    validate_time_zone,
+)
 
 
 class Tenant(models.Model):
@@ -66,7 +72,9 @@ class Venue(TenantOwned):
     venue_type = models.CharField(max_length=32, choices=VenueType.choices, default=VenueType.RETAIL)
     address = models.CharField(max_length=300, blank=True)
     city = models.CharField(max_length=120, blank=True)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code, e.g. FR.")
+    country = models.CharField(
+        max_length=2, blank=True, validators=[validate_country_code], help_text="ISO 3166-1 alpha-2 code, e.g. FR."
+    )
     latitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
     longitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)])
     h3_cell = models.CharField(max_length=16, blank=True, editable=False, db_index=True)
@@ -86,6 +94,7 @@ class Venue(TenantOwned):
         return self.name
 
     def save(self, *args, **kwargs):
+        self.country = self.country.upper()
         if not self.slug:
             self.slug = self._free_slug(slugify(self.name)[:70] or "venue")
         self.h3_cell = (

@@ -26,11 +26,6 @@ class VenueSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = ["h3_cell", "created_at"]
 
-    def validate_country(self, value):
-        if value and not (len(value) == 2 and value.isalpha()):
-            raise serializers.ValidationError("Use a two-letter ISO 3166-1 code such as 'FR'.")
-        return value.upper()
-
     def validate_slug(self, value):
         others = Venue.objects.filter(slug=value)
         if self.instance is not None:

@@ -21,6 +21,11 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"Unknown time zone {value!r}: use an IANA name such as 'Europe/London'.")
 
 
+def validate_country_code(value: str) -> None:
+    if not (len(value) == 2 and value.isascii() and value.isalpha()):
+        raise ValidationError(f"Use a two-letter ISO 3166-1 country code such as 'FR', not {value!r}.")
+
+
 def validate_opening_hours(value) -> None:
     """`{"mon": ["09:00-21:00"], "sat": ["10:00-14:00", "15:00-18:00"], "fri": ["22:00-02:00"]}`.
 
@@ -75,9 +80,6 @@ def validate_polygon(value) -> None:
     if len(value) > 100:
         raise ValidationError(f"A polygon may have at most 100 points, got {len(value)}.")
     points = [_point(p, i) for i, p in enumerate(value)]
-    area = sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(points, points[1:] + points[:1], strict=True)) / 2
-    if abs(area) < 1e-6:
-        raise ValidationError("The polygon has no area: its points lie on one line.")
     edges = list(zip(points, points[1:] + points[:1], strict=True))
     for i, (a, b) in enumerate(edges):
         for j in range(i + 2, len(edges)):
@@ -85,6 +87,8 @@ def validate_polygon(value) -> None:
                 continue  # adjacent through the closing edge
             if _segments_cross(a, b, *edges[j]):
                 raise ValidationError(f"The polygon crosses itself (edges {i + 1} and {j + 1}).")
+    if abs(sum(a[0] * b[1] - b[0] * a[1] for a, b in edges)) / 2 < 1e-6:
+        raise ValidationError("The polygon has no area: its points lie on one line.")
 
 
 def validate_line(value) -> None:
