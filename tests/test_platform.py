@@ -1,0 +1,70 @@
+"""The real parts: PostgreSQL with pgvector, production settings, the API docs, a Celery worker on Redis."""
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from celery import Celery
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.django_db
+def test_the_database_is_postgresql_with_pgvector():
+    assert connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+        (version,) = cursor.fetchone()
+        cursor.execute("SELECT '[1,2,3]'::vector <-> '[1,2,4]'::vector")
+        assert cursor.fetchone()[0] == 1.0
+    assert tuple(int(p) for p in version.split(".")[:2]) >= (0, 5)  # HNSW indexes need 0.5+
+
+
+def test_production_settings_pass_the_deploy_check():
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "analytics.example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_api_docs_publish_the_api_key_scheme(client):
+    assert client.get("/api/docs/").status_code == 200
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert schema["components"]["securitySchemes"]["ApiKey"]["name"] == "Authorization"
+    assert "/api/v1/venues/{id}/" in schema["paths"]
+
+
+def test_a_celery_worker_starts_with_the_project_settings_and_serves_both_queues():
+    broker = settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + "/15"  # a Redis database of its own
+    name = f"test-{secrets.token_hex(4)}@localhost"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,vision", "--pool", "solo",
+         "-n", name, "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "WARNING"],
+        cwd=ROOT, env={**os.environ, "REDIS_URL": broker}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    control = Celery(broker=broker).control
+    try:
+        queues = None
+        deadline = time.monotonic() + 60
+        while queues is None and time.monotonic() < deadline and worker.poll() is None:
+            queues = control.inspect(destination=[name], timeout=1).active_queues()
+        assert queues, f"worker did not answer: {worker.poll()} {worker.stdout.read() if worker.poll() else ''}"
+        assert sorted(q["name"] for q in queues[name]) == ["default", "vision"]
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
