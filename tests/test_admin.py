@@ -48,7 +48,7 @@ def test_staff_admin_can_edit_geometry_and_the_tenant_follows_the_venue(admin_cl
             "venue": world_b.venue.pk, "name": "Back office", "role": "floor", "stream_url": "",
             "zones-TOTAL_FORMS": 1, "zones-INITIAL_FORMS": 0, "zones-0-name": "Desk", "zones-0-kind": "area",
             "zones-0-polygon": "[[0,0],[1,0],[1,1]]",
-            "lines-TOTAL_FORMS": 0, "lines-INITIAL_FORMS": 0,
+            "countinglines-TOTAL_FORMS": 0, "countinglines-INITIAL_FORMS": 0,
         },
     )  # fmt: skip
     assert response.status_code == 302, response.context and response.context["adminform"].form.errors

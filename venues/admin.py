@@ -68,24 +68,23 @@ class CameraAdmin(admin.ModelAdmin):
     inlines = [ZoneInline, CountingLineInline]
 
 
-@admin.register(Zone)
-class ZoneAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "camera", "tenant"]
-    list_filter = ["tenant", "kind"]
-    search_fields = ["name", "camera__name", "camera__venue__name"]
-    list_select_related = ["camera__venue", "tenant"]
-    exclude = ["tenant"]  # inherited from the camera
-    autocomplete_fields = ["camera"]
-
-
-@admin.register(CountingLine)
-class CountingLineAdmin(admin.ModelAdmin):
-    list_display = ["name", "in_side", "camera", "tenant"]
+class CameraGeometryAdmin(admin.ModelAdmin):
     list_filter = ["tenant"]
     search_fields = ["name", "camera__name", "camera__venue__name"]
     list_select_related = ["camera__venue", "tenant"]
     exclude = ["tenant"]  # inherited from the camera
     autocomplete_fields = ["camera"]
+
+
+@admin.register(Zone)
+class ZoneAdmin(CameraGeometryAdmin):
+    list_display = ["name", "kind", "camera", "tenant"]
+    list_filter = ["tenant", "kind"]
+
+
+@admin.register(CountingLine)
+class CountingLineAdmin(CameraGeometryAdmin):
+    list_display = ["name", "in_side", "camera", "tenant"]
 
 
 @admin.register(ApiKey)

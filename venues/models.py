@@ -143,8 +143,27 @@ class Camera(TenantOwned):
         return f"{self.venue} / {self.name}"
 
 
-class Zone(TenantOwned):
-    """A named polygon on a camera's image, in normalised 0..1 coordinates (x right, y down)."""
+class CameraGeometry(TenantOwned):
+    """A named shape drawn on one camera's image, in normalised 0..1 coordinates (x right, y down)."""
+
+    venue_lookup = "camera__venue_id"
+    tenant_parent = "camera"
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="%(class)ss")
+    name = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        constraints = [models.UniqueConstraint(fields=["camera", "name"], name="%(class)s_unique_name_per_camera")]
+        ordering = ["camera_id", "name"]
+
+    def __str__(self):
+        return f"{self.camera} / {self.name}"
+
+
+class Zone(CameraGeometry):
+    """An area of the image: membership is judged by where a person's feet are."""
 
     class Kind(models.TextChoices):
         AREA = "area", "Area"
@@ -152,35 +171,17 @@ class Zone(TenantOwned):
         CHECKOUT = "checkout", "Checkout"
         ENTRANCE = "entrance", "Entrance"
 
-    venue_lookup = "camera__venue_id"
-    tenant_parent = "camera"
-
-    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="zones")
-    name = models.CharField(max_length=120)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.AREA)
     polygon = models.JSONField(validators=[validate_polygon], help_text="[[x, y], ...], at least 3 points, 0..1.")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["camera", "name"], name="zone_unique_name_per_camera")]
-        ordering = ["camera_id", "name"]
-
-    def __str__(self):
-        return f"{self.camera} / {self.name}"
 
 
-class CountingLine(TenantOwned):
-    """A named line across a camera's image; crossing it towards `in_side` counts as coming in."""
+class CountingLine(CameraGeometry):
+    """A line across the image; crossing it towards `in_side` counts as coming in."""
 
     class Side(models.TextChoices):
         LEFT = "left", "Left of start → end"
         RIGHT = "right", "Right of start → end"
 
-    venue_lookup = "camera__venue_id"
-    tenant_parent = "camera"
-
-    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="lines")
-    name = models.CharField(max_length=120)
     points = models.JSONField(validators=[validate_line], help_text="[[x1, y1], [x2, y2]] in 0..1.")
     in_side = models.CharField(
         max_length=8,
@@ -188,14 +189,6 @@ class CountingLine(TenantOwned):
         default=Side.LEFT,
         help_text="Walking from the first point to the second, the side of the line that is 'inside'.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["camera", "name"], name="line_unique_name_per_camera")]
-        ordering = ["camera_id", "name"]
-
-    def __str__(self):
-        return f"{self.camera} / {self.name}"
 
 
 class ApiKey(TenantOwned):

@@ -54,18 +54,18 @@ class CameraSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class ZoneSerializer(serializers.ModelSerializer):
+class CameraGeometrySerializer(serializers.ModelSerializer):
     camera = ScopedRelatedField(Camera)
 
+
+class ZoneSerializer(CameraGeometrySerializer):
     class Meta:
         model = Zone
         fields = ["id", "camera", "name", "kind", "polygon", "created_at"]
         read_only_fields = ["created_at"]
 
 
-class CountingLineSerializer(serializers.ModelSerializer):
-    camera = ScopedRelatedField(Camera)
-
+class CountingLineSerializer(CameraGeometrySerializer):
     class Meta:
         model = CountingLine
         fields = ["id", "camera", "name", "points", "in_side", "created_at"]

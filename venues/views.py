@@ -23,7 +23,7 @@ def venue_detail(request, venue_id):
     if request.tenant is None:
         return render(request, "venues/no_tenant.html", status=403)
     venue = get_object_or_404(Venue.objects.all(), pk=venue_id)
-    cameras = venue.cameras.prefetch_related("zones", "lines")
+    cameras = venue.cameras.prefetch_related("zones", "countinglines")
     return render(request, "venues/venue_detail.html", {"venue": venue, "cameras": cameras})
 
 
