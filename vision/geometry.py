@@ -216,7 +216,7 @@ class GeometryEngine:
         return sorted(events, key=lambda event: event.at)
 
     def end_track(self, track_id: int, at: datetime) -> list[Event]:
-        """The track is over, last seen at `at`: close its open visits at their last inside time and abandon its
+        """The track is over (decided at `at`): close its open visits at their last inside time and abandon its
         unserved queue episode. Like `update`, also settles other tracks' queue episodes whose grace expired by
         `at`. The track's visits stay readable once through `zone_visits`."""
         self._advance(at)

@@ -1,0 +1,260 @@
+"""The pipeline: frames in, typed events out.
+
+Per analysed frame: detect people with pose (one pass), track them, link track ids that break and re-form
+into one visitor, feed the visitors' feet to the zone/line/queue geometry, accumulate engagement from
+pose, and try a face on the head region until one good face is found. When a visitor has been gone for
+longer than the re-link gap, its visit ends with a summary (`VisitEnded`).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import numpy as np
+
+from vision.detection import Box, PersonDetector
+from vision.engagement import EngagementAccumulator
+from vision.events import Demographics, Event, VisitEnded, VisitStarted
+from vision.geometry import GeometryConfig, GeometryEngine, SceneGeometry
+from vision.sources import Frame
+from vision.tracking import PersonTracker, TrackedPerson
+
+STAGES = ("decode", "detect", "track", "faces", "geometry")
+
+
+class FaceSampling(Protocol):
+    """Per-track face policy (vision.faces.TrackFaceSampler): a few tries per track, one description."""
+
+    def wants(self, track_id: int, at_seconds: float) -> bool: ...
+    def offer(self, track_id: int, at_seconds: float, image: np.ndarray, person_box: Box) -> None: ...
+    def finish(self, track_id: int) -> tuple[np.ndarray | None, Demographics | None, str | None]: ...
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    analysis_fps: float = 8.0
+    min_visit_frames: int = 3  # analysed frames before a track counts as a visitor (drops flickers)
+    relink_gap_s: float = 3.0  # a track that re-forms within this gap continues the same visit
+    relink_distance: float = 1.5  # ... if it re-appears within this many body heights (per second gone, +1)
+    trajectory_interval_s: float = 1.0
+    geometry: GeometryConfig = field(default_factory=GeometryConfig)
+
+
+@dataclass
+class Progress:
+    frames_done: int = 0
+    video_seconds_done: float = 0.0
+    visits: int = 0
+    stage_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+
+
+@dataclass
+class _Visitor:
+    visit_id: int
+    first_seen: float
+    last_seen: float
+    last_box: Box
+    frames: int = 0
+    confirmed: bool = False
+    trajectory: list[tuple[float, float, float]] = field(default_factory=list)
+    engagement: EngagementAccumulator = field(default_factory=EngagementAccumulator)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        detector: PersonDetector,
+        tracker: PersonTracker,
+        geometry: SceneGeometry,
+        faces: FaceSampling | None = None,
+        config: PipelineConfig = PipelineConfig(),
+    ):
+        self.detector, self.tracker, self.faces, self.config = detector, tracker, faces, config
+        self.geometry = GeometryEngine(geometry, config.geometry)
+        self.progress = Progress()
+        self._visitors: dict[int, _Visitor] = {}  # by tracker id; several ids may share one visitor
+        self._lost: dict[int, _Visitor] = {}  # visit id -> visitor not seen in the latest frame
+        self._next_visit_id = 1
+
+    def run(
+        self,
+        frames: Iterable[Frame],
+        recording_start: datetime,
+        frame_size: tuple[int, int],
+        on_frame: Callable[[Progress], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Iterator[Event]:
+        """Analyse `frames` (already sampled at the analysis rate); `recording_start` + pts is footage time.
+
+        `should_stop` is asked after every frame (cancellation, end of a live stream); visits still open
+        are then ended at the last frame seen.
+        """
+        self._start, self._size = recording_start, frame_size
+        pts = 0.0
+        with closing(_prefetched(frames, self.progress.stage_seconds)) as stream:
+            for frame in stream:
+                pts = frame.pts
+                yield from self._analyse(frame)
+                self.progress.frames_done += 1
+                self.progress.video_seconds_done = frame.pts
+                if on_frame:
+                    on_frame(self.progress)
+                if should_stop and should_stop():
+                    break
+        yield from self._end_all(pts)
+
+    def _at(self, seconds: float) -> datetime:
+        return self._start + timedelta(seconds=seconds)
+
+    def _analyse(self, frame: Frame) -> Iterator[Event]:
+        stages = self.progress.stage_seconds
+        clock = time.perf_counter()
+        detections = self.detector.detect(frame.image)
+        stages["detect"] += (now := time.perf_counter()) - clock
+        tracked = self.tracker.update(detections, frame.image)
+        stages["track"] += (clock := time.perf_counter()) - now
+
+        positions, seen = {}, set()
+        for person in sorted(tracked, key=lambda p: p.track_id not in self._visitors):  # known ids first
+            visitor = self._visitor_for(person, frame.pts, seen)
+            seen.add(visitor.visit_id)
+            visitor.last_seen, visitor.last_box = frame.pts, person.box
+            visitor.frames += 1
+            feet = self._feet(person.box)
+            if not visitor.confirmed and visitor.frames >= self.config.min_visit_frames:
+                visitor.confirmed = True
+                self.progress.visits += 1
+                yield VisitStarted(visitor.visit_id, self._at(visitor.first_seen))
+            if visitor.confirmed:
+                positions[visitor.visit_id] = feet
+                self._observe(visitor, person, frame, feet)
+        stages["faces"] += (now := time.perf_counter()) - clock
+
+        yield from self.geometry.update(self._at(frame.pts), positions)
+        gone = [v for v in {id(v): v for v in self._visitors.values()}.values() if v.visit_id not in seen]
+        for visitor in gone:
+            self._lost[visitor.visit_id] = visitor
+        for visit_id in seen:
+            self._lost.pop(visit_id, None)
+        for visitor in [v for v in self._lost.values() if frame.pts - v.last_seen > self.config.relink_gap_s]:
+            yield from self._end(visitor, frame.pts)
+        stages["geometry"] += time.perf_counter() - now
+
+    def _observe(self, visitor: _Visitor, person: TrackedPerson, frame: Frame, feet) -> None:
+        since_first = frame.pts - visitor.first_seen
+        if not visitor.trajectory or since_first - visitor.trajectory[-1][0] >= self.config.trajectory_interval_s:
+            visitor.trajectory.append((round(since_first, 2), round(feet[0], 4), round(feet[1], 4)))
+        visitor.engagement.add(self._at(frame.pts), person.box, person.keypoints)
+        if self.faces and self.faces.wants(visitor.visit_id, frame.pts):
+            self.faces.offer(visitor.visit_id, frame.pts, frame.image, person.box)
+
+    def _feet(self, box: Box) -> tuple[float, float]:
+        width, height = self._size
+        return (min(1.0, max(0.0, (box[0] + box[2]) / 2 / width)), min(1.0, max(0.0, box[3] / height)))
+
+    def _visitor_for(self, person: TrackedPerson, pts: float, seen: set[int]) -> _Visitor:
+        """The visitor of a tracker id: known, re-linked from a recently lost visit, or new.
+
+        Two ids present in one frame are two people, even if one was linked to the other's visit before.
+        """
+        visitor = self._visitors.get(person.track_id)
+        if visitor is None or visitor.visit_id in seen:
+            visitor = self._relink(person, pts)
+            if visitor is None:
+                visitor = _Visitor(self._next_visit_id, pts, pts, person.box)
+                self._next_visit_id += 1
+            self._visitors[person.track_id] = visitor
+        return visitor
+
+    def _relink(self, person: TrackedPerson, pts: float) -> _Visitor | None:
+        """The lost visitor whose last position is nearest this new track's, if near enough and similar in size."""
+        x1, y1, x2, y2 = person.box
+        height = y2 - y1
+        best, best_distance = None, float("inf")
+        for visitor in self._lost.values():
+            gap = pts - visitor.last_seen
+            if gap > self.config.relink_gap_s:
+                continue
+            lx1, ly1, lx2, ly2 = visitor.last_box
+            last_height = ly2 - ly1
+            if not 0.67 <= height / max(last_height, 1e-6) <= 1.5:
+                continue
+            distance = np.hypot((x1 + x2 - lx1 - lx2) / 2, y2 - ly2) / max(height, last_height)
+            if distance <= self.config.relink_distance * (1 + gap) and distance < best_distance:
+                best, best_distance = visitor, distance
+        if best is not None:
+            del self._lost[best.visit_id]
+        return best
+
+    def _end(self, visitor: _Visitor, now: float) -> Iterator[Event]:
+        self._lost.pop(visitor.visit_id, None)
+        for track_id in [t for t, v in self._visitors.items() if v is visitor]:
+            del self._visitors[track_id]
+        if not visitor.confirmed:
+            return
+        yield from self.geometry.end_track(visitor.visit_id, self._at(now))
+        embedding, demographics, face_model = self.faces.finish(visitor.visit_id) if self.faces else (None, None, None)
+        yield VisitEnded(
+            visitor.visit_id,
+            self._at(visitor.last_seen),
+            first_seen=self._at(visitor.first_seen),
+            zone_visits=self.geometry.zone_visits(visitor.visit_id),
+            trajectory=tuple(visitor.trajectory),
+            demographics=demographics,
+            engagement=visitor.engagement.result(),
+            face_embedding=None if embedding is None else tuple(float(v) for v in embedding),
+            face_model=face_model,
+        )
+
+    def _end_all(self, pts: float) -> Iterator[Event]:
+        for visitor in sorted({id(v): v for v in self._visitors.values()}.values(), key=lambda v: v.last_seen):
+            yield from self._end(visitor, pts)
+        yield from self.geometry.finish(self._at(pts))
+
+
+def _prefetched(frames: Iterable[Frame], stages: dict[str, float], depth: int = 4) -> Iterator[Frame]:
+    """Decode the next frames in a thread while the current one is analysed (OpenCV releases the GIL)."""
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+    failure: list[BaseException] = []
+    decode_seconds = defaultdict(float)
+
+    def produce():
+        iterator = iter(frames)
+        try:
+            while not stop.is_set():
+                clock = time.perf_counter()
+                frame = next(iterator, done)
+                decode_seconds["decode"] += time.perf_counter() - clock
+                buffer.put(frame)
+                if frame is done:
+                    return
+        except BaseException as error:
+            failure.append(error)
+            buffer.put(done)
+
+    thread = threading.Thread(target=produce, daemon=True, name="frame-decoder")
+    thread.start()
+    try:
+        while (frame := buffer.get()) is not done:
+            stages["decode"] = decode_seconds["decode"]
+            yield frame
+        if failure:
+            raise failure[0]
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                buffer.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.05)
+        stages["decode"] = decode_seconds["decode"]
