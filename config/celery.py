@@ -1,6 +1,6 @@
 """The Celery app: Redis broker, a `default` queue and a `vision` queue for the video workers.
 
-Video processing tasks declare `queue="vision"` so that GPU machines run only
+Video processing tasks are routed to `vision` (CELERY_TASK_ROUTES) so that GPU machines run only
 `celery -A config worker -Q vision`; everything else runs on `-Q default`.
 """
 

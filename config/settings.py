@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "venues",
+    "ingest",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,28 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_ROUTES = {"ingest.tasks.video_job_process": {"queue": "vision"}}  # video work: GPU/CPU vision workers
+
+# --- Vision pipeline and video jobs --------------------------------------------------------------
+VISION_MODEL_DIR = env("VISION_MODEL_DIR", default=str(BASE_DIR / "models"))  # weights, e.g. yolo11n-pose.pt
+VISION_CACHE_DIR = env("VISION_CACHE_DIR", default=str(BASE_DIR / ".cache" / "vision"))  # exported models
+VISION_OFFLINE = env.bool("VISION_OFFLINE", default=True)  # Ultralytics makes no network calls, installs nothing
+VISION_ANALYSIS_FPS = env.float("VISION_ANALYSIS_FPS", default=8.0)
+VISION_DETECTOR = {
+    "weights": env("VISION_WEIGHTS", default="yolo11n-pose.pt"),
+    "pose_weights": env("VISION_POSE_WEIGHTS", default=None),
+    "backend": env("VISION_BACKEND", default="openvino"),  # openvino | onnx | pytorch (GPU workers)
+    "device": env("VISION_DEVICE", default="cpu"),
+}
+VIDEO_UPLOAD_MAX_BYTES = env.int("VIDEO_UPLOAD_MAX_BYTES", default=2 * 1024**3)
+VIDEO_URL_ALLOWED_HOSTS = env.list(
+    "VIDEO_URL_ALLOWED_HOSTS", default=["youtube.com", "youtu.be", "vimeo.com", "dailymotion.com"]
+)
+VIDEO_URL_ALLOW_PRIVATE = env.bool("VIDEO_URL_ALLOW_PRIVATE", default=False)  # on-premises only: LAN hosts
+VIDEO_URL_MAX_BYTES = env.int("VIDEO_URL_MAX_BYTES", default=1024**3)
+VIDEO_URL_MAX_SECONDS = env.float("VIDEO_URL_MAX_SECONDS", default=4 * 3600)
+VIDEO_JOB_PROGRESS_SECONDS = 1.0  # progress is saved, and cancellation noticed, about this often
+VIDEO_BATCH_MAX = 20  # files or URLs in one batch request
 
 # --- Product settings --------------------------------------------------------------------------
 H3_RESOLUTION = env.int("H3_RESOLUTION", default=9)  # ~0.1 km² hexagons: one store, its street

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 from rest_framework.test import APIClient
 
+from ingest.models import VideoJob
 from venues.api_keys import api_key_create
 from venues.models import ApiKey, Camera, CountingLine, Membership, Tenant, Venue, Zone
 
@@ -23,10 +24,11 @@ class World:
     line: CountingLine
     api_key: ApiKey
     key: str
+    job: VideoJob
 
     def objects(self) -> dict:
         return {"venue": self.venue, "camera": self.camera, "zone": self.zone, "line": self.line,
-                "api-key": self.api_key}  # fmt: skip
+                "api-key": self.api_key, "job": self.job}  # fmt: skip
 
 
 def build_world(name: str, role=Membership.Role.OWNER) -> World:
@@ -40,7 +42,8 @@ def build_world(name: str, role=Membership.Role.OWNER) -> World:
     zone = Zone.objects.create(camera=camera, name="Front", polygon=[[0, 0], [0.5, 0], [0.5, 0.5]])
     line = CountingLine.objects.create(camera=camera, name="Door", points=[[0.5, 0], [0.5, 1]])
     api_key, key = api_key_create(tenant=tenant, name=f"{name} edge")
-    return World(tenant, owner, venue, camera, zone, line, api_key, key)
+    job = VideoJob.objects.create(camera=camera, source=VideoJob.Source.URL, source_url="https://example.com/a.mp4")
+    return World(tenant, owner, venue, camera, zone, line, api_key, key, job)
 
 
 @pytest.fixture

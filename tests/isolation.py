@@ -39,6 +39,13 @@ class Listing:
 
 
 @dataclass(frozen=True)
+class CreateUnder:
+    """A POST-only route that creates objects under a parent: A's parent must be refused (400)."""
+
+    parent: str
+
+
+@dataclass(frozen=True)
 class NoTenantData:
     """Touches no tenant-owned object (login pages, API docs)."""
 
@@ -60,6 +67,11 @@ ROUTES = {
     "api-key-list": Listing("api-key", owner_only=True),
     "api-key-detail": Detail("api-key", methods=("get", "put", "patch"), owner_only=True),
     "api-key-revoke": Detail("api-key", methods=("post",), owner_only=True),
+    "job-list": Listing("job", parent="camera"),
+    "job-detail": Detail("job", methods=("get",)),
+    "job-cancel": Detail("job", methods=("post",)),
+    "job-retry": Detail("job", methods=("post",)),
+    "job-batch": CreateUnder("camera"),
     "home": Listing("venue", api=False),
     "venue-page": Detail("venue", api=False, methods=("get",)),
     "tenant-switch": TenantSwitch(),
@@ -97,7 +109,9 @@ class Walk:
     clients: dict  # label -> (client, is_api_key)
     problems: list[str] = field(default_factory=list)
 
-    def expect(self, label, what, response, allowed):
+    def expect(self, label, what, response, allowed, field_error=None):
+        if field_error and response.status_code == 400 and field_error not in response.json():
+            self.problems.append(f"{label}: {what} was refused, but not for its {field_error}: {response.json()}")
         if response.status_code not in allowed:
             self.problems.append(f"{label}: {what} gave {response.status_code}, expected {sorted(allowed)}")
         elif self.a.venue.name.encode() in response.content or self.a.tenant.name.encode() in response.content:
@@ -189,12 +203,17 @@ def _walk_route(run, route, kind, label, client, is_key):
             body = {kind.parent: parent_id, "name": "intruder", "polygon": [[0, 0], [1, 0], [1, 1]],
                     "points": [[0, 0], [1, 1]]}  # fmt: skip
             response = client.post(url, body, format="json")
-            run.expect(label, f"POST {url} under A's {kind.parent}", response, {400})
+            run.expect(label, f"POST {url} under A's {kind.parent}", response, {400}, field_error=kind.parent)
         elif kind.api:
             body = {"name": f"made by {label}", "tenant": a.tenant.pk, "venue": a.venue.pk}
             response = client.post(url, body, format="json")
             # a venue (no parent) is created in the caller's own tenant; a key naming A's venue is refused
             run.expect(label, f"POST {url} naming tenant A", response, {201} if kind.target == "venue" else {400})
+    elif isinstance(kind, CreateUnder):
+        url = reverse(route.name)
+        body = {kind.parent: a.objects()[kind.parent].pk, "urls": ["https://example.com/a.mp4"]}
+        response = client.post(url, body, format="json")
+        run.expect(label, f"POST {url} under A's {kind.parent}", response, {400}, field_error=kind.parent)
     elif isinstance(kind, TenantSwitch):
         url = reverse(route.name)
         client.post(url, {"tenant": a.tenant.pk})

@@ -181,24 +181,23 @@ class UnsafeUrl(ValueError):
     """A video URL that is not allowed; the message says why."""
 
 
-def check_video_url(url: str, allowed_hosts: list[str], allow_private: bool = False) -> None:
-    """Refuse URLs that are not http(s), whose host is not on the allow-list (a listed domain covers its
-    subdomains), or that resolve to a private, loopback, link-local or otherwise non-public address."""
+def check_url(url: str, *, schemes: tuple[str, ...], allowed_hosts: list[str] | None, allow_private: bool) -> None:
+    """Refuse a URL whose scheme is not in `schemes`, whose host is not on `allowed_hosts` (a listed domain
+    covers its subdomains; None: any host), or that resolves to a private, loopback, link-local or otherwise
+    non-public address (unless `allow_private`, for on-premises installs)."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise UnsafeUrl("Only http:// and https:// video URLs are accepted.")
+    if parts.scheme not in schemes:
+        raise UnsafeUrl(f"Only {', '.join(s + '://' for s in schemes)} URLs are accepted.")
     host = (parts.hostname or "").lower().rstrip(".")
     if not host:
         raise UnsafeUrl("The URL has no host.")
-    if parts.username or parts.password:
-        raise UnsafeUrl("URLs with credentials are not accepted.")
-    if not any(host == allowed or host.endswith("." + allowed) for allowed in allowed_hosts):
+    if allowed_hosts is not None and not any(host == h or host.endswith("." + h) for h in allowed_hosts):
         raise UnsafeUrl(f"Videos from {host} are not accepted; allowed hosts: {', '.join(allowed_hosts) or 'none'}.")
     if allow_private:
         return
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)}
-    except socket.gaierror as error:
+    except (socket.gaierror, UnicodeError) as error:
         raise UnsafeUrl(f"The host {host} does not resolve.") from error
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])

@@ -1,5 +1,8 @@
+"""The REST API of every app under /api/v1/."""
+
 from rest_framework.routers import SimpleRouter
 
+from ingest.api import VideoJobViewSet
 from venues.api import ApiKeyViewSet, CameraViewSet, CountingLineViewSet, VenueViewSet, ZoneViewSet
 
 router = SimpleRouter()
@@ -8,5 +11,6 @@ router.register("cameras", CameraViewSet, basename="camera")
 router.register("zones", ZoneViewSet, basename="zone")
 router.register("lines", CountingLineViewSet, basename="line")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
+router.register("jobs", VideoJobViewSet, basename="job")
 
 urlpatterns = router.urls

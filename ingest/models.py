@@ -1,0 +1,144 @@
+"""Video jobs and the visitor events they (or edge devices) produce.
+
+Events are written only by `ingest.services`. Each row has a `key`, unique within its tenant, made from
+where it came from (a job or a device) and its own id there, so a retried write never double counts.
+`visit_key` ties zone, line and queue events to their visit: one identity per visitor and venue.
+"""
+
+from django.conf import settings
+from django.db import models
+from pgvector.django import VectorField
+
+from venues.models import Camera, CountingLine, Venue, Zone
+from venues.tenancy import TenantOwned
+
+
+class VideoJob(TenantOwned):
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Uploaded file"
+        URL = "url", "Video URL"
+        STREAM = "stream", "Live stream"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    tenant_parent = "camera"
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="video_jobs")
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="video_jobs")
+    source = models.CharField(max_length=8, choices=Source.choices)
+    source_url = models.CharField(max_length=1000, blank=True)
+    upload = models.FileField(upload_to="uploads/%Y/%m/", blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    recording_start = models.DateTimeField(
+        null=True, blank=True, help_text="When the footage starts; empty: from the file's metadata, else upload time."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    frames_done = models.PositiveIntegerField(default=0)
+    frames_total = models.PositiveIntegerField(null=True, blank=True)
+    video_seconds_done = models.FloatField(default=0)
+    video_seconds_total = models.FloatField(null=True, blank=True)
+    rate = models.FloatField(null=True, blank=True, help_text="Video seconds processed per wall-clock second.")
+    error = models.TextField(blank=True)
+    visits_found = models.PositiveIntegerField(default=0)
+    stage_seconds = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "status"])]
+
+    def __str__(self):
+        return f"Job {self.pk} ({self.get_source_display()}, {self.get_status_display()})"
+
+    def save(self, *args, **kwargs):
+        self.venue_id = self.camera.venue_id
+        super().save(*args, **kwargs)
+
+    @property
+    def progress(self) -> float | None:
+        """0..1, when the length of the footage is known."""
+        if self.status == self.Status.SUCCEEDED:
+            return 1.0
+        if self.video_seconds_total:
+            return min(1.0, self.video_seconds_done / self.video_seconds_total)
+        return None
+
+
+class EventRow(TenantOwned):
+    """What every event row carries: where, when, which visit, and its idempotency key."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
+    camera = models.ForeignKey(Camera, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    job = models.ForeignKey(VideoJob, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    key = models.CharField(max_length=200)
+    visit_key = models.CharField(max_length=160)
+    at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="%(class)s_unique_key_per_tenant")]
+        indexes = [
+            models.Index(fields=["venue", "at"], name="%(class)s_venue_at"),
+            models.Index(fields=["job"], name="%(class)s_job"),
+        ]
+
+
+class Visit(EventRow):
+    """One visitor's stay as seen by one camera (or reported by a device); `at` is when it started."""
+
+    ended_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    zone_path = models.JSONField(default=list, blank=True)
+    trajectory = models.JSONField(default=list, blank=True, help_text="[[seconds, x, y], ...] of the feet")
+    age_bracket = models.CharField(max_length=8, blank=True)
+    age_confidence = models.FloatField(null=True, blank=True)
+    gender = models.CharField(max_length=8, blank=True)
+    gender_confidence = models.FloatField(null=True, blank=True)
+    engagement_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    behaviour = models.CharField(max_length=10, blank=True)
+    face_embedding = VectorField(null=True, blank=True)
+    face_model = models.CharField(max_length=40, blank=True)
+
+
+class ZoneEvent(EventRow):
+    class Kind(models.TextChoices):
+        ENTERED = "entered", "Entered"
+        EXITED = "exited", "Exited"
+
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    dwell_seconds = models.FloatField(null=True, blank=True, help_text="On exit: this stay's dwell.")
+
+
+class LineCrossing(EventRow):
+    class Direction(models.TextChoices):
+        IN = "in", "In"
+        OUT = "out", "Out"
+
+    line = models.ForeignKey(CountingLine, on_delete=models.CASCADE, related_name="+")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+
+
+class QueueEvent(EventRow):
+    class Kind(models.TextChoices):
+        JOINED = "joined", "Joined"
+        SERVED = "served", "Served"
+        ABANDONED = "abandoned", "Abandoned"
+
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    wait_seconds = models.FloatField(null=True, blank=True, help_text="On served/abandoned.")

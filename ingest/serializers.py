@@ -1,0 +1,127 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from ingest.models import VideoJob
+from ingest.services import venue_local
+from venues.models import Camera
+from venues.serializers import ScopedRelatedField
+from vision.sources import VIDEO_SUFFIXES, UnsafeUrl, check_url
+
+# The first bytes of the containers OpenCV/FFmpeg decode here (checked besides the file name).
+_SIGNATURES = (
+    (4, b"ftyp"),  # MP4, MOV, M4V
+    (0, b"\x1a\x45\xdf\xa3"),  # Matroska, WebM
+    (0, b"RIFF"),  # AVI
+    (0, b"\x00\x00\x01\xba"),  # MPEG program stream
+    (0, b"\x47"),  # MPEG transport stream
+)
+
+
+def validate_video_upload(upload) -> None:
+    name = upload.name or ""
+    if not name.lower().endswith(VIDEO_SUFFIXES):
+        raise serializers.ValidationError(f"{name!r} is not a video file: use one of {', '.join(VIDEO_SUFFIXES)}.")
+    if upload.size > settings.VIDEO_UPLOAD_MAX_BYTES:
+        raise serializers.ValidationError(
+            f"{name!r} is {upload.size / 2**20:.0f} MB; the limit is {settings.VIDEO_UPLOAD_MAX_BYTES / 2**20:.0f} MB."
+        )
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head[offset : offset + len(magic)] == magic for offset, magic in _SIGNATURES):
+        raise serializers.ValidationError(
+            f"{name!r} does not look like a video (its content is not a video container)."
+        )
+
+
+def validate_video_url(url: str) -> None:
+    try:
+        check_url(
+            url, schemes=("http", "https"), allowed_hosts=settings.VIDEO_URL_ALLOWED_HOSTS,
+            allow_private=settings.VIDEO_URL_ALLOW_PRIVATE,
+        )  # fmt: skip
+    except UnsafeUrl as error:
+        raise serializers.ValidationError(str(error)) from error
+
+
+def validate_stream_url(url: str) -> None:
+    try:
+        check_url(
+            url, schemes=("rtsp", "rtsps", "http", "https"), allowed_hosts=None,
+            allow_private=settings.VIDEO_URL_ALLOW_PRIVATE,
+        )  # fmt: skip
+    except UnsafeUrl as error:
+        raise serializers.ValidationError(str(error)) from error
+
+
+class VideoJobSerializer(serializers.ModelSerializer):
+    progress = serializers.FloatField(read_only=True, allow_null=True, help_text="0..1, when the length is known.")
+    eta_seconds = serializers.SerializerMethodField(help_text="Estimated seconds left at the current rate.")
+
+    class Meta:
+        model = VideoJob
+        fields = [
+            "id", "venue", "camera", "source", "source_url", "original_name", "recording_start", "status",
+            "progress", "eta_seconds", "frames_done", "frames_total", "video_seconds_done", "video_seconds_total",
+            "rate", "visits_found", "error", "stage_seconds", "attempts", "created_at", "started_at", "finished_at",
+            "cancel_requested_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_eta_seconds(self, job) -> float | None:
+        if job.status != VideoJob.Status.RUNNING or not job.rate or not job.video_seconds_total:
+            return None
+        return round(max(0.0, job.video_seconds_total - job.video_seconds_done) / job.rate, 1)
+
+
+class _JobInput(serializers.Serializer):
+    camera = ScopedRelatedField(Camera)
+    recording_start = serializers.DateTimeField(
+        required=False, allow_null=True, default_timezone=None,
+        help_text="When the footage starts. Without a time zone: the venue's local time. Default: the file's own "
+        "recording time, else the upload time.",
+    )  # fmt: skip
+
+    def validate(self, attrs):
+        if attrs.get("recording_start"):
+            attrs["recording_start"] = venue_local(attrs["recording_start"], attrs["camera"].venue)
+        return attrs
+
+
+class VideoJobCreateSerializer(_JobInput):
+    """Exactly one of: `file` (multipart upload), `url` (a video page or file link), `stream` (the camera's)."""
+
+    file = serializers.FileField(required=False, validators=[validate_video_upload])
+    url = serializers.URLField(required=False, max_length=1000, validators=[validate_video_url])
+    stream = serializers.BooleanField(required=False, default=False, help_text="Read the camera's live stream.")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        given = [name for name in ("file", "url") if attrs.get(name)] + (["stream"] if attrs.get("stream") else [])
+        if len(given) != 1:
+            raise serializers.ValidationError({"non_field_errors": ["Give exactly one of: file, url, or stream=true."]})
+        if attrs.get("stream"):
+            camera = attrs["camera"]
+            if not camera.stream_url:
+                raise serializers.ValidationError({"stream": [f"Camera {camera.name!r} has no stream URL."]})
+            validate_stream_url(camera.stream_url)
+        return attrs
+
+
+class VideoJobBatchSerializer(_JobInput):
+    """Several files and/or URLs for one camera: all are checked before any job is created."""
+
+    files = serializers.ListField(child=serializers.FileField(validators=[validate_video_upload]), required=False)
+    urls = serializers.ListField(
+        child=serializers.URLField(max_length=1000, validators=[validate_video_url]), required=False
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        count = len(attrs.get("files", [])) + len(attrs.get("urls", []))
+        if count == 0:
+            raise serializers.ValidationError({"non_field_errors": ["Give at least one file or URL."]})
+        if count > settings.VIDEO_BATCH_MAX:
+            raise serializers.ValidationError(
+                {"non_field_errors": [f"At most {settings.VIDEO_BATCH_MAX} files and URLs per batch, got {count}."]}
+            )
+        return attrs

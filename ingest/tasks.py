@@ -1,0 +1,23 @@
+from celery import shared_task
+from django.db import OperationalError
+
+from ingest.models import VideoJob
+from ingest.video import video_job_fail, video_job_run
+from venues.models import Tenant
+from venues.tenancy import tenant_scope
+
+MAX_RETRIES = 3
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def video_job_process(self, job_id: int, tenant_id: int) -> str:
+    """Run one video job on a vision worker. Database hiccups are retried; a re-run replaces its events."""
+    with tenant_scope(Tenant.objects.get(pk=tenant_id)):
+        job = VideoJob.objects.select_related("camera").get(pk=job_id)
+        try:
+            return video_job_run(job).status
+        except OperationalError as error:
+            if self.request.retries >= MAX_RETRIES:
+                video_job_fail(job, "The database was unavailable; try again later.")
+                raise
+            raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error

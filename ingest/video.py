@@ -1,0 +1,181 @@
+"""Runs a video job: its footage through the vision pipeline, the events through the writer.
+
+This is the bridge between the pure pipeline (`vision/`) and the database: it builds the camera's
+geometry and the detector from settings, saves progress about once a second, honours cancellation, and
+stores the job's events so that a re-run replaces them.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import OperationalError, transaction
+from django.utils import timezone
+
+from ingest.models import VideoJob
+from ingest.writer import Origin, events_write, job_events_clear
+from vision.detection import DetectorConfig, UltralyticsPoseDetector, ultralytics_offline
+from vision.events import Event, VisitEnded
+from vision.geometry import Line, SceneGeometry, Zone
+from vision.pipeline import Pipeline, PipelineConfig, Progress
+from vision.sources import DownloadLimits, SourceError, StreamSource, VideoFileSource, download_video
+from vision.tracking import UltralyticsTracker
+
+logger = logging.getLogger(__name__)
+STREAM_FLUSH_SECONDS = 1.0
+
+
+class JobCancelled(Exception):
+    pass
+
+
+def scene_geometry(camera) -> tuple[SceneGeometry, dict[str, int], dict[str, int]]:
+    """The camera's zones and lines for the pipeline, and their ids by name for the writer."""
+    zones = list(camera.zones.all())
+    lines = list(camera.countinglines.all())
+    geometry = SceneGeometry(
+        zones=tuple(Zone(z.name, z.kind, tuple(tuple(p) for p in z.polygon)) for z in zones),
+        lines=tuple(Line(ln.name, tuple(ln.points[0]), tuple(ln.points[1]), ln.in_side) for ln in lines),
+    )
+    return geometry, {z.name: z.pk for z in zones}, {ln.name: ln.pk for ln in lines}
+
+
+@lru_cache(maxsize=4)
+def _detector(config: DetectorConfig, frame_size: tuple[int, int]) -> UltralyticsPoseDetector:
+    """Loaded once per worker process and frame size: loading and compiling a model takes seconds."""
+    if settings.VISION_OFFLINE:
+        ultralytics_offline()
+    return UltralyticsPoseDetector(config, frame_size, Path(settings.VISION_MODEL_DIR), Path(settings.VISION_CACHE_DIR))
+
+
+def pipeline_for(camera, frame_size: tuple[int, int]) -> tuple[Pipeline, dict[str, int], dict[str, int]]:
+    geometry, zone_ids, line_ids = scene_geometry(camera)
+    detector = _detector(DetectorConfig(**settings.VISION_DETECTOR), frame_size)
+    config = PipelineConfig(analysis_fps=settings.VISION_ANALYSIS_FPS)
+    return Pipeline(detector, UltralyticsTracker(), geometry, faces=None, config=config), zone_ids, line_ids
+
+
+@contextmanager
+def footage(job: VideoJob, stop: threading.Event):
+    """The job's frame source: the uploaded file, the downloaded URL, or the live stream."""
+    if job.source == VideoJob.Source.UPLOAD:
+        yield VideoFileSource(job.upload.path)
+    elif job.source == VideoJob.Source.URL:
+        limits = DownloadLimits(settings.VIDEO_URL_MAX_BYTES, settings.VIDEO_URL_MAX_SECONDS)
+        with tempfile.TemporaryDirectory(prefix="video-job-") as folder:
+            yield VideoFileSource(download_video(job.source_url, Path(folder), limits))
+    else:
+        yield StreamSource(job.source_url, stop)
+
+
+class _Reporter:
+    """Saves progress about once a second and notices a cancellation request at the same pace."""
+
+    def __init__(self, job: VideoJob, on_save: Callable[[VideoJob], None] | None):
+        self.job, self.on_save = job, on_save
+        self.started = time.monotonic()
+        self.saved = 0.0
+        self.cancelled = False
+
+    def __call__(self, progress: Progress, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.saved < settings.VIDEO_JOB_PROGRESS_SECONDS:
+            return
+        self.saved = now
+        job = self.job
+        job.frames_done = progress.frames_done
+        job.video_seconds_done = round(progress.video_seconds_done, 2)
+        job.rate = round(progress.video_seconds_done / max(now - self.started, 1e-6), 3)
+        job.visits_found = progress.visits
+        job.stage_seconds = {stage: round(seconds, 3) for stage, seconds in progress.stage_seconds.items()}
+        fields = ["frames_done", "video_seconds_done", "rate", "visits_found", "stage_seconds"]
+        VideoJob.objects.filter(pk=job.pk).update(**{f: getattr(job, f) for f in fields})
+        self.cancelled = VideoJob.objects.filter(pk=job.pk, cancel_requested_at__isnull=False).exists()
+        if self.on_save:
+            self.on_save(job)
+
+    def should_stop(self) -> bool:
+        return self.cancelled
+
+
+def video_job_fail(job: VideoJob, reason: str) -> None:
+    _finish(job, VideoJob.Status.FAILED, reason)
+
+
+def _finish(job: VideoJob, status: str, error: str = "") -> None:
+    job.status, job.error, job.finished_at = status, error, timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
+
+
+def video_job_run(job: VideoJob, on_progress: Callable[[VideoJob], None] | None = None) -> VideoJob:
+    """Process a job's footage and store its events (replacing an earlier attempt's). Failures are recorded
+    on the job with a plain reason, but for database errors, which propagate to the task's retry.
+    `on_progress` sees the job each time its progress is saved (about once a second)."""
+    if job.status in VideoJob.FINISHED:
+        return job
+    if job.cancel_requested_at:
+        _finish(job, VideoJob.Status.CANCELLED)
+        return job
+    job.status, job.started_at, job.error = VideoJob.Status.RUNNING, timezone.now(), ""
+    job.attempts += 1
+    job.save(update_fields=["status", "started_at", "error", "attempts"])
+    stop = threading.Event()
+    reporter = _Reporter(job, on_progress)
+    try:
+        with footage(job, stop) as source:
+            info = source.info
+            job.frames_total = (
+                round(info.frame_count * settings.VISION_ANALYSIS_FPS / info.fps) if info.frame_count else None
+            )
+            job.video_seconds_total = info.duration
+            if job.recording_start is None:
+                job.recording_start = info.recorded_at or job.created_at
+            job.save(update_fields=["frames_total", "video_seconds_total", "recording_start"])
+            pipeline, zone_ids, line_ids = pipeline_for(job.camera, (info.width, info.height))
+            origin = Origin(f"job:{job.pk}", job.tenant_id, job.venue_id, job.camera_id, job.pk)
+            events = pipeline.run(
+                source.frames(settings.VISION_ANALYSIS_FPS), job.recording_start, (info.width, info.height),
+                on_frame=reporter, should_stop=lambda: reporter.should_stop() or stop.is_set(),
+            )  # fmt: skip
+            if job.source == VideoJob.Source.STREAM:
+                _write_as_they_come(origin, events, zone_ids, line_ids)
+            else:
+                collected = list(events)
+                with transaction.atomic():
+                    job_events_clear(job.pk)
+                    events_write(origin, collected, zone_ids, line_ids)
+        reporter(pipeline.progress, force=True)
+    except SourceError as error:
+        video_job_fail(job, str(error))
+        return job
+    except OperationalError:
+        raise  # the database: transient, the task retries
+    except Exception as error:
+        logger.exception("video job %s failed", job.pk)
+        video_job_fail(job, f"Processing failed ({type(error).__name__}: {error}).")
+        return job
+    if reporter.cancelled and job.source != VideoJob.Source.STREAM:
+        _finish(job, VideoJob.Status.CANCELLED, "Cancelled; the visits seen before cancelling were kept.")
+    else:
+        _finish(job, VideoJob.Status.SUCCEEDED)
+    return job
+
+
+def _write_as_they_come(origin: Origin, events, zone_ids, line_ids) -> None:
+    """Live streams: store events about once a second, so dashboards see visitors while they are there."""
+    batch: list[Event] = []
+    flushed = time.monotonic()
+    for event in events:
+        batch.append(event)
+        if time.monotonic() - flushed >= STREAM_FLUSH_SECONDS or isinstance(event, VisitEnded):
+            events_write(origin, batch, zone_ids, line_ids)
+            batch, flushed = [], time.monotonic()
+    events_write(origin, batch, zone_ids, line_ids)
