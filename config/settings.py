@@ -157,12 +157,15 @@ VISION_MODEL_DIR = env("VISION_MODEL_DIR", default=str(BASE_DIR / "models"))  # 
 VISION_CACHE_DIR = env("VISION_CACHE_DIR", default=str(BASE_DIR / ".cache" / "vision"))  # exported models
 VISION_OFFLINE = env.bool("VISION_OFFLINE", default=True)  # Ultralytics makes no network calls, installs nothing
 VISION_ANALYSIS_FPS = env.float("VISION_ANALYSIS_FPS", default=8.0)
-VISION_DETECTOR = {
+VISION_TRACKER = {  # vision.tracking.TrackerConfig
     "weights": env("VISION_WEIGHTS", default="yolo11n-pose.pt"),
     "pose_weights": env("VISION_POSE_WEIGHTS", default=None),
+    "tracker": env("VISION_TRACKER_CONFIG", default="retail.yaml"),
     "backend": env("VISION_BACKEND", default="openvino"),  # openvino | onnx | pytorch (GPU workers)
     "device": env("VISION_DEVICE", default="cpu"),
+    "max_imgsz": env.int("VISION_MAX_IMGSZ", default=1280),
 }
+VISION_FACES = env.bool("VISION_FACES", default=True)  # one good face per visitor: embedding, age, gender
 VIDEO_UPLOAD_MAX_BYTES = env.int("VIDEO_UPLOAD_MAX_BYTES", default=2 * 1024**3)
 VIDEO_URL_ALLOWED_HOSTS = env.list(
     "VIDEO_URL_ALLOWED_HOSTS", default=["youtube.com", "youtu.be", "vimeo.com", "dailymotion.com"]

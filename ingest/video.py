@@ -22,12 +22,13 @@ from django.utils import timezone
 
 from ingest.models import VideoJob
 from ingest.writer import Origin, events_write, job_events_clear
-from vision.detection import DetectorConfig, UltralyticsPoseDetector, ultralytics_offline
 from vision.events import Event, VisitEnded
+from vision.faces import FaceAnalyzer, TrackFaceSampler
 from vision.geometry import Line, SceneGeometry, Zone
+from vision.models import ModelStore, ultralytics_offline
 from vision.pipeline import Pipeline, PipelineConfig, Progress
 from vision.sources import DownloadLimits, SourceError, StreamSource, VideoFileSource, download_video
-from vision.tracking import UltralyticsTracker
+from vision.tracking import TrackerConfig, UltralyticsPersonTracker
 
 logger = logging.getLogger(__name__)
 STREAM_FLUSH_SECONDS = 1.0
@@ -49,18 +50,30 @@ def scene_geometry(camera) -> tuple[SceneGeometry, dict[str, int], dict[str, int
 
 
 @lru_cache(maxsize=4)
-def _detector(config: DetectorConfig, frame_size: tuple[int, int]) -> UltralyticsPoseDetector:
-    """Loaded once per worker process and frame size: loading and compiling a model takes seconds."""
+def person_tracker(config: TrackerConfig, frame_size: tuple[int, int]) -> UltralyticsPersonTracker:
+    """Loaded once per worker process and frame size (loading and compiling a model takes seconds); a
+    vision worker runs one job at a time, and each run starts by resetting the tracks."""
     if settings.VISION_OFFLINE:
         ultralytics_offline()
-    return UltralyticsPoseDetector(config, frame_size, Path(settings.VISION_MODEL_DIR), Path(settings.VISION_CACHE_DIR))
+    store = ModelStore(Path(settings.VISION_MODEL_DIR), Path(settings.VISION_CACHE_DIR))
+    return UltralyticsPersonTracker(config, frame_size, store)
+
+
+@lru_cache(maxsize=1)
+def _face_analyzer() -> FaceAnalyzer:
+    return FaceAnalyzer.from_model_dir(settings.VISION_MODEL_DIR)
+
+
+def build_pipeline(geometry: SceneGeometry, frame_size: tuple[int, int]) -> Pipeline:
+    """The product's pipeline for one run, configured from settings (jobs and the benchmark alike)."""
+    tracker = person_tracker(TrackerConfig(**settings.VISION_TRACKER), frame_size)
+    faces = TrackFaceSampler(_face_analyzer()) if settings.VISION_FACES else None
+    return Pipeline(tracker, geometry, faces=faces, config=PipelineConfig())
 
 
 def pipeline_for(camera, frame_size: tuple[int, int]) -> tuple[Pipeline, dict[str, int], dict[str, int]]:
     geometry, zone_ids, line_ids = scene_geometry(camera)
-    detector = _detector(DetectorConfig(**settings.VISION_DETECTOR), frame_size)
-    config = PipelineConfig(analysis_fps=settings.VISION_ANALYSIS_FPS)
-    return Pipeline(detector, UltralyticsTracker(), geometry, faces=None, config=config), zone_ids, line_ids
+    return build_pipeline(geometry, frame_size), zone_ids, line_ids
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """The pipeline: frames in, typed events out.
 
-Per analysed frame: detect people with pose (one pass), track them, link track ids that break and re-form
+Per analysed frame: detect and track people with their pose (one pass), link track ids that break and re-form
 into one visitor, feed the visitors' feet to the zone/line/queue geometry, accumulate engagement from
 pose, and try a face on the head region until one good face is found. When a visitor has been gone for
 longer than the re-link gap, its visit ends with a summary (`VisitEnded`).
@@ -18,16 +18,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+import cv2
 import numpy as np
 
-from vision.detection import Box, PersonDetector
 from vision.engagement import EngagementAccumulator
 from vision.events import Demographics, Event, VisitEnded, VisitStarted
 from vision.geometry import GeometryConfig, GeometryEngine, SceneGeometry
 from vision.sources import Frame
-from vision.tracking import PersonTracker, TrackedPerson
+from vision.tracking import Box, PersonTracker, TrackedPerson
 
-STAGES = ("decode", "detect", "track", "faces", "geometry")
+STAGES = ("decode", "detect_track", "faces", "geometry")
 
 
 class FaceSampling(Protocol):
@@ -35,15 +35,16 @@ class FaceSampling(Protocol):
 
     def wants(self, track_id: int, at_seconds: float) -> bool: ...
     def offer(self, track_id: int, at_seconds: float, image: np.ndarray, person_box: Box) -> None: ...
-    def finish(self, track_id: int) -> tuple[np.ndarray | None, Demographics | None, str | None]: ...
+    def finish(self, track_id: int) -> tuple[np.ndarray | None, Demographics | None, str | None]:
+        """The best face's embedding, demographics and embedding model; forgets the track."""
 
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    analysis_fps: float = 8.0
     min_visit_frames: int = 3  # analysed frames before a track counts as a visitor (drops flickers)
-    relink_gap_s: float = 3.0  # a track that re-forms within this gap continues the same visit
-    relink_distance: float = 1.5  # ... if it re-appears within this many body heights (per second gone, +1)
+    relink_gap_s: float = 4.0  # a track that re-forms within this gap continues the same visit, if it
+    relink_distance: float = 1.0  # ... re-appears within this many body heights of where it was heading
+    relink_appearance: float = 0.35  # ... and looks alike (Bhattacharyya distance of clothing colours)
     trajectory_interval_s: float = 1.0
     geometry: GeometryConfig = field(default_factory=GeometryConfig)
 
@@ -63,6 +64,8 @@ class _Visitor:
     last_seen: float
     last_box: Box
     frames: int = 0
+    velocity: tuple[float, float] = (0.0, 0.0)  # feet, pixels per second
+    appearance: np.ndarray | None = None  # colour histogram of the body when last seen
     confirmed: bool = False
     trajectory: list[tuple[float, float, float]] = field(default_factory=list)
     engagement: EngagementAccumulator = field(default_factory=EngagementAccumulator)
@@ -71,13 +74,12 @@ class _Visitor:
 class Pipeline:
     def __init__(
         self,
-        detector: PersonDetector,
         tracker: PersonTracker,
         geometry: SceneGeometry,
         faces: FaceSampling | None = None,
         config: PipelineConfig = PipelineConfig(),
     ):
-        self.detector, self.tracker, self.faces, self.config = detector, tracker, faces, config
+        self.tracker, self.faces, self.config = tracker, faces, config
         self.geometry = GeometryEngine(geometry, config.geometry)
         self.progress = Progress()
         self._visitors: dict[int, _Visitor] = {}  # by tracker id; several ids may share one visitor
@@ -91,13 +93,15 @@ class Pipeline:
         frame_size: tuple[int, int],
         on_frame: Callable[[Progress], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
+        on_tracks: Callable[[Frame, list[tuple[int, Box]]], None] | None = None,
     ) -> Iterator[Event]:
         """Analyse `frames` (already sampled at the analysis rate); `recording_start` + pts is footage time.
 
         `should_stop` is asked after every frame (cancellation, end of a live stream); visits still open
-        are then ended at the last frame seen.
+        are then ended at the last frame seen. `on_tracks` sees each frame's people as (visit id, box).
         """
-        self._start, self._size = recording_start, frame_size
+        self._start, self._size, self._on_tracks = recording_start, frame_size, on_tracks
+        self.tracker.reset()
         pts = 0.0
         with closing(_prefetched(frames, self.progress.stage_seconds)) as stream:
             for frame in stream:
@@ -116,17 +120,17 @@ class Pipeline:
 
     def _analyse(self, frame: Frame) -> Iterator[Event]:
         stages = self.progress.stage_seconds
-        clock = time.perf_counter()
-        detections = self.detector.detect(frame.image)
-        stages["detect"] += (now := time.perf_counter()) - clock
-        tracked = self.tracker.update(detections, frame.image)
-        stages["track"] += (clock := time.perf_counter()) - now
+        self._image = frame.image
+        started = time.perf_counter()
+        tracked = self.tracker.track(frame.image)
+        stages["detect_track"] += (clock := time.perf_counter()) - started
 
-        positions, seen = {}, set()
+        positions, seen, boxes = {}, set(), []
         for person in sorted(tracked, key=lambda p: p.track_id not in self._visitors):  # known ids first
             visitor = self._visitor_for(person, frame.pts, seen)
             seen.add(visitor.visit_id)
-            visitor.last_seen, visitor.last_box = frame.pts, person.box
+            boxes.append((visitor.visit_id, person.box))
+            self._follow(visitor, person.box, frame)
             visitor.frames += 1
             feet = self._feet(person.box)
             if not visitor.confirmed and visitor.frames >= self.config.min_visit_frames:
@@ -137,6 +141,8 @@ class Pipeline:
                 positions[visitor.visit_id] = feet
                 self._observe(visitor, person, frame, feet)
         stages["faces"] += (now := time.perf_counter()) - clock
+        if self._on_tracks:
+            self._on_tracks(frame, boxes)
 
         yield from self.geometry.update(self._at(frame.pts), positions)
         gone = [v for v in {id(v): v for v in self._visitors.values()}.values() if v.visit_id not in seen]
@@ -156,6 +162,15 @@ class Pipeline:
         if self.faces and self.faces.wants(visitor.visit_id, frame.pts):
             self.faces.offer(visitor.visit_id, frame.pts, frame.image, person.box)
 
+    def _follow(self, visitor: _Visitor, box: Box, frame: Frame) -> None:
+        elapsed = frame.pts - visitor.last_seen
+        if elapsed > 0:
+            (x, y), (lx, ly) = _feet_px(box), _feet_px(visitor.last_box)
+            visitor.velocity = ((x - lx) / elapsed, (y - ly) / elapsed)
+        visitor.last_seen, visitor.last_box = frame.pts, box
+        if self.config.relink_gap_s > 0:
+            visitor.appearance = appearance(frame.image, box)
+
     def _feet(self, box: Box) -> tuple[float, float]:
         width, height = self._size
         return (min(1.0, max(0.0, (box[0] + box[2]) / 2 / width)), min(1.0, max(0.0, box[3] / height)))
@@ -167,32 +182,43 @@ class Pipeline:
         """
         visitor = self._visitors.get(person.track_id)
         if visitor is None or visitor.visit_id in seen:
-            visitor = self._relink(person, pts)
+            visitor = self._relink(person, pts, seen)
             if visitor is None:
                 visitor = _Visitor(self._next_visit_id, pts, pts, person.box)
                 self._next_visit_id += 1
             self._visitors[person.track_id] = visitor
         return visitor
 
-    def _relink(self, person: TrackedPerson, pts: float) -> _Visitor | None:
-        """The lost visitor whose last position is nearest this new track's, if near enough and similar in size."""
-        x1, y1, x2, y2 = person.box
-        height = y2 - y1
-        best, best_distance = None, float("inf")
+    def _relink(self, person: TrackedPerson, pts: float, seen: set[int]) -> _Visitor | None:
+        """The recently lost visitor this new track most likely is: near where it was heading, of a similar
+        size, dressed alike. None when no lost visitor qualifies or when two do (ambiguous)."""
+        if not self._lost:
+            return None
+        height = person.box[3] - person.box[1]
+        feet = _feet_px(person.box)
+        looks = None
+        candidates = []
         for visitor in self._lost.values():
             gap = pts - visitor.last_seen
-            if gap > self.config.relink_gap_s:
+            if gap > self.config.relink_gap_s or visitor.visit_id in seen:
                 continue
-            lx1, ly1, lx2, ly2 = visitor.last_box
-            last_height = ly2 - ly1
+            last_height = visitor.last_box[3] - visitor.last_box[1]
             if not 0.67 <= height / max(last_height, 1e-6) <= 1.5:
                 continue
-            distance = np.hypot((x1 + x2 - lx1 - lx2) / 2, y2 - ly2) / max(height, last_height)
-            if distance <= self.config.relink_distance * (1 + gap) and distance < best_distance:
-                best, best_distance = visitor, distance
-        if best is not None:
-            del self._lost[best.visit_id]
-        return best
+            lx, ly = _feet_px(visitor.last_box)
+            expected = (lx + visitor.velocity[0] * gap, ly + visitor.velocity[1] * gap)
+            if np.hypot(feet[0] - expected[0], feet[1] - expected[1]) > self.config.relink_distance * max(
+                height, last_height
+            ):
+                continue
+            looks = appearance(self._image, person.box) if looks is None else looks
+            if visitor.appearance is None or _unlike(looks, visitor.appearance) > self.config.relink_appearance:
+                continue
+            candidates.append(visitor)
+        if len(candidates) != 1:
+            return None
+        del self._lost[candidates[0].visit_id]
+        return candidates[0]
 
     def _end(self, visitor: _Visitor, now: float) -> Iterator[Event]:
         self._lost.pop(visitor.visit_id, None)
@@ -218,6 +244,28 @@ class Pipeline:
         for visitor in sorted({id(v): v for v in self._visitors.values()}.values(), key=lambda v: v.last_seen):
             yield from self._end(visitor, pts)
         yield from self.geometry.finish(self._at(pts))
+
+
+def _feet_px(box: Box) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, box[3]
+
+
+def appearance(image: np.ndarray, box: Box) -> np.ndarray | None:
+    """Hue-saturation histogram of the middle of the body (torso and thighs: clothing), normalised."""
+    x1, y1, x2, y2 = box
+    width, height = x2 - x1, y2 - y1
+    top, bottom = int(max(0, y1 + 0.2 * height)), int(min(image.shape[0], y1 + 0.7 * height))
+    left, right = int(max(0, x1 + 0.2 * width)), int(min(image.shape[1], x2 - 0.2 * width))
+    if bottom - top < 4 or right - left < 4:
+        return None
+    hsv = cv2.cvtColor(image[top:bottom, left:right], cv2.COLOR_BGR2HSV)
+    histogram = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256])
+    return cv2.normalize(histogram, histogram).flatten()
+
+
+def _unlike(a: np.ndarray | None, b: np.ndarray) -> float:
+    """0 for identical colour distributions, 1 for disjoint ones."""
+    return 1.0 if a is None else float(cv2.compareHist(a, b, cv2.HISTCMP_BHATTACHARYYA))
 
 
 def _prefetched(frames: Iterable[Frame], stages: dict[str, float], depth: int = 4) -> Iterator[Frame]:
