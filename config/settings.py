@@ -68,6 +68,7 @@ else:
     from config.embedded_db import embedded_database_settings
 
     DATABASES = {"default": embedded_database_settings(Path(env("EMBEDDED_PGDATA", default=BASE_DIR / ".pgdata")))}
+DATABASES["default"]["NAME"] = env("DATABASE_NAME", default=DATABASES["default"]["NAME"])  # e.g. a test database
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -86,7 +86,7 @@ class VideoJobViewSet(
         job = self.get_object()
         if job.status not in VideoJob.FINISHED:
             raise ValidationError({"status": f"Only a finished job can be retried; this one is {job.status}."})
-        if job.source == VideoJob.Source.UPLOAD and not job.upload:
+        if job.source == VideoJob.Source.UPLOAD and not (job.upload and job.upload.storage.exists(job.upload.name)):
             raise ValidationError({"source": "The uploaded file of this job is no longer stored."})
         return Response(VideoJobSerializer(video_job_retry(job)).data)
 

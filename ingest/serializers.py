@@ -1,11 +1,12 @@
 from django.conf import settings
+from django.utils import timezone
 from rest_framework import serializers
 
 from ingest.models import VideoJob
 from ingest.services import venue_local
 from venues.models import Camera
 from venues.serializers import ScopedRelatedField
-from vision.sources import VIDEO_SUFFIXES, UnsafeUrl, check_url
+from vision.sources import VIDEO_SUFFIXES, UnsafeUrl, check_url, human_size
 
 # The first bytes of the containers OpenCV/FFmpeg decode here (checked besides the file name).
 _SIGNATURES = (
@@ -13,8 +14,14 @@ _SIGNATURES = (
     (0, b"\x1a\x45\xdf\xa3"),  # Matroska, WebM
     (0, b"RIFF"),  # AVI
     (0, b"\x00\x00\x01\xba"),  # MPEG program stream
-    (0, b"\x47"),  # MPEG transport stream
 )
+_TS_PACKET = 188  # MPEG transport stream: a 0x47 sync byte starts every 188-byte packet
+
+
+def _is_video_container(head: bytes) -> bool:
+    if any(head[offset : offset + len(magic)] == magic for offset, magic in _SIGNATURES):
+        return True
+    return len(head) > 2 * _TS_PACKET and all(head[i] == 0x47 for i in (0, _TS_PACKET, 2 * _TS_PACKET))
 
 
 def validate_video_upload(upload) -> None:
@@ -23,11 +30,11 @@ def validate_video_upload(upload) -> None:
         raise serializers.ValidationError(f"{name!r} is not a video file: use one of {', '.join(VIDEO_SUFFIXES)}.")
     if upload.size > settings.VIDEO_UPLOAD_MAX_BYTES:
         raise serializers.ValidationError(
-            f"{name!r} is {upload.size / 2**20:.0f} MB; the limit is {settings.VIDEO_UPLOAD_MAX_BYTES / 2**20:.0f} MB."
+            f"{name!r} is {human_size(upload.size)}; the limit is {human_size(settings.VIDEO_UPLOAD_MAX_BYTES)}."
         )
-    head = upload.read(16)
+    head = upload.read(3 * _TS_PACKET)
     upload.seek(0)
-    if not any(head[offset : offset + len(magic)] == magic for offset, magic in _SIGNATURES):
+    if not _is_video_container(head):
         raise serializers.ValidationError(
             f"{name!r} does not look like a video (its content is not a video container)."
         )
@@ -50,7 +57,7 @@ def validate_stream_url(url: str) -> None:
             allow_private=settings.VIDEO_URL_ALLOW_PRIVATE,
         )  # fmt: skip
     except UnsafeUrl as error:
-        raise serializers.ValidationError(str(error)) from error
+        raise serializers.ValidationError({"stream": [f"The camera's stream URL is refused: {error}"]}) from error
 
 
 class VideoJobSerializer(serializers.ModelSerializer):
@@ -73,10 +80,17 @@ class VideoJobSerializer(serializers.ModelSerializer):
         return round(max(0.0, job.video_seconds_total - job.video_seconds_done) / job.rate, 1)
 
 
+class VenueLocalDateTimeField(serializers.DateTimeField):
+    """Leaves a time without a time zone naive, for the serializer to read in the venue's time zone."""
+
+    def enforce_timezone(self, value):
+        return value if timezone.is_naive(value) else super().enforce_timezone(value)
+
+
 class _JobInput(serializers.Serializer):
     camera = ScopedRelatedField(Camera)
-    recording_start = serializers.DateTimeField(
-        required=False, allow_null=True, default_timezone=None,
+    recording_start = VenueLocalDateTimeField(
+        required=False, allow_null=True,
         help_text="When the footage starts. Without a time zone: the venue's local time. Default: the file's own "
         "recording time, else the upload time.",
     )  # fmt: skip

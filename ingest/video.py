@@ -166,6 +166,8 @@ def video_job_run(job: VideoJob, on_progress: Callable[[VideoJob], None] | None 
                     job_events_clear(job.pk)
                     events_write(origin, collected, zone_ids, line_ids)
         reporter(pipeline.progress, force=True)
+        if pipeline.progress.frames_done == 0 and not reporter.cancelled:
+            raise SourceError("No frame of the video could be decoded: the file may be incomplete or damaged.")
     except SourceError as error:
         video_job_fail(job, str(error))
         return job

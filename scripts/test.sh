@@ -2,4 +2,8 @@
 # Installs what the tests need and runs the whole suite on real PostgreSQL (embedded) and Redis.
 source "$(dirname "$0")/_setup.sh"
 
+export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"  # tests' queues apart from a dev worker's
+export VISION_MODEL_DIR="${VISION_MODEL_DIR:-$(cd .. && pwd)/shared/models}"
+export FOOTAGE_DIR="${FOOTAGE_DIR:-$(cd .. && pwd)/shared/footage}"
+export FACES_DIR="${FACES_DIR:-$(cd .. && pwd)/shared/faces}"
 exec .venv/bin/python -m pytest "$@"

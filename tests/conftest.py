@@ -39,7 +39,7 @@ def build_world(name: str, role=Membership.Role.OWNER) -> World:
     Membership.objects.create(user=owner, tenant=tenant, role=role)
     venue = Venue.objects.create(tenant=tenant, name=f"{name} Flagship", time_zone="Europe/Paris")
     camera = Camera.objects.create(venue=venue, name="Entrance", role=Camera.Role.ENTRANCE)
-    zone = Zone.objects.create(camera=camera, name="Front", polygon=[[0, 0], [0.5, 0], [0.5, 0.5]])
+    zone = Zone.objects.create(camera=camera, name="Front", polygon=[[0, 0], [0.5, 0], [0.5, 1], [0, 1]])
     line = CountingLine.objects.create(camera=camera, name="Door", points=[[0.5, 0], [0.5, 1]])
     api_key, key = api_key_create(tenant=tenant, name=f"{name} edge")
     job = VideoJob.objects.create(camera=camera, source=VideoJob.Source.URL, source_url="https://example.com/a.mp4")

@@ -1,11 +1,14 @@
 import math
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from venues.models import ApiKey, Camera, CountingLine, Venue, Zone
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     """A reference to one of the caller's own objects; another tenant's id reads as 'does not exist'."""
 

@@ -186,6 +186,10 @@ def check_url(url: str, *, schemes: tuple[str, ...], allowed_hosts: list[str] | 
     covers its subdomains; None: any host), or that resolves to a private, loopback, link-local or otherwise
     non-public address (unless `allow_private`, for on-premises installs)."""
     parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise UnsafeUrl("The URL's port is not a valid port number.") from error
     if parts.scheme not in schemes:
         raise UnsafeUrl(f"Only {', '.join(s + '://' for s in schemes)} URLs are accepted.")
     host = (parts.hostname or "").lower().rstrip(".")
@@ -196,7 +200,7 @@ def check_url(url: str, *, schemes: tuple[str, ...], allowed_hosts: list[str] | 
     if allow_private:
         return
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)}
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)}
     except (socket.gaierror, UnicodeError) as error:
         raise UnsafeUrl(f"The host {host} does not resolve.") from error
     for address in addresses:
@@ -218,9 +222,7 @@ def download_video(url: str, folder: Path, limits: DownloadLimits) -> Path:
 
     def too_long(info, *, incomplete):
         duration = info.get("duration")
-        if duration and duration > limits.max_seconds:
-            return f"The video lasts {duration:.0f} s; the limit is {limits.max_seconds:.0f} s."
-        return None
+        return "too long" if duration and duration > limits.max_seconds else None
 
     options = {
         "outtmpl": str(folder / "download.%(ext)s"),
@@ -239,9 +241,18 @@ def download_video(url: str, folder: Path, limits: DownloadLimits) -> Path:
             info = ydl.extract_info(url, download=True)
     except DownloadError as error:
         raise SourceError(f"The video could not be downloaded: {str(error).removeprefix('ERROR: ')}") from error
-    if info is None:
-        raise SourceError("The video was skipped: it is longer than allowed.")
     files = [p for p in folder.glob("download.*") if p.suffix != ".part"]
-    if not files:
-        raise SourceError(f"The video was not downloaded: it may be larger than {limits.max_bytes // 2**20} MB.")
-    return files[0]
+    if files:
+        return files[0]
+    duration = (info or {}).get("duration")
+    if duration and duration > limits.max_seconds:
+        raise SourceError(f"The video lasts {duration:.0f} s; the limit is {limits.max_seconds:.0f} s.")
+    raise SourceError(f"The video was not downloaded: it is larger than the limit of {human_size(limits.max_bytes)}.")
+
+
+def human_size(count: int) -> str:
+    """1536 -> '1.5 kB': three significant digits, so that a size and a limit near it read differently."""
+    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("kB", 2**10)):
+        if count >= scale:
+            return f"{count / scale:.3g} {unit}"
+    return f"{count} bytes"

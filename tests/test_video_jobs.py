@@ -1,0 +1,165 @@
+"""Video jobs end to end: a real Celery worker on Redis runs the real pipeline on real footage."""
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+
+from ingest.models import LineCrossing, VideoJob, Visit, ZoneEvent
+from ingest.video import scene_geometry
+from ingest.writer import Origin, events_write, job_events_clear
+from tests.conftest import session_client
+from tests.vision.footage import FOOTAGE_DIR, MODEL_DIR
+from venues.tenancy import tenant_scope
+from vision.events import LineCrossed, VisitEnded, VisitStarted, ZoneEntered, ZoneExited, ZoneVisit
+
+ROOT = Path(__file__).resolve().parent.parent
+CAMPUS = FOOTAGE_DIR / "TUD-Campus" / "TUD-Campus.mp4"
+STADTMITTE = FOOTAGE_DIR / "TUD-Stadtmitte" / "TUD-Stadtmitte.mp4"
+
+
+@pytest.fixture(autouse=True)
+def _models(settings):
+    settings.VISION_MODEL_DIR = str(MODEL_DIR)
+
+
+def _counts(job):
+    with tenant_scope(job.tenant):
+        return tuple(model.objects.filter(job=job).count() for model in (Visit, ZoneEvent, LineCrossing))
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path):
+    """A real worker process, serving both queues, on the test database and a Redis database of its own."""
+    env = {**os.environ, "DATABASE_NAME": connection.settings_dict["NAME"], "REDIS_URL": settings.CELERY_BROKER_URL,
+           "VISION_MODEL_DIR": str(MODEL_DIR)}  # fmt: skip
+    name = f"jobs-{secrets.token_hex(3)}@localhost"
+    log = tmp_path / "worker.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,vision", "--pool", "solo",
+             "-n", name, "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "INFO"],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        process.log = log
+        yield process
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_for(job, statuses, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with tenant_scope(job.tenant):
+            job.refresh_from_db()
+        if job.status in statuses:
+            return job
+        time.sleep(0.5)
+    raise AssertionError(f"job {job.pk} still {job.status} after {timeout} s")
+
+
+def _log(worker) -> str:
+    return worker.log.read_text()[-3000:]
+
+
+def test_an_uploaded_clip_is_processed_by_a_worker_and_a_retry_replaces_its_events(worker, world_a):
+    client = session_client(world_a.owner)
+    with CAMPUS.open("rb") as clip:
+        response = client.post(
+            reverse("job-list"), {"camera": world_a.camera.pk, "file": clip, "recording_start": "2026-11-20T09:00:00"}
+        )
+    assert response.status_code == 201, response.json()
+    job = VideoJob.objects.model(pk=response.json()["id"], tenant=world_a.tenant)
+    job = _wait_for(job, VideoJob.FINISHED)
+    assert job.status == VideoJob.Status.SUCCEEDED, (job.error, _log(worker))
+    assert job.frames_done >= 20 and job.video_seconds_total == pytest.approx(2.84, abs=0.01)
+    assert job.progress == 1.0 and job.rate > 0 and job.visits_found >= 5
+    assert set(job.stage_seconds) == {"decode", "detect_track", "faces", "geometry"}
+    visits, zone_events, crossings = first = _counts(job)
+    assert 5 <= visits <= 10 and zone_events >= 4 and crossings >= 2
+    with tenant_scope(world_a.tenant):
+        starts = list(Visit.objects.filter(job=job).values_list("at", flat=True))
+    paris_nine = job.recording_start  # 09:00 in Paris is 08:00 UTC in November
+    assert paris_nine.hour == 8 and all(0 <= (s - paris_nine).total_seconds() <= 2.84 for s in starts)
+
+    detail = client.get(reverse("job-detail", args=[job.pk])).json()
+    assert detail["status"] == "succeeded" and detail["progress"] == 1.0
+
+    assert client.post(reverse("job-retry", args=[job.pk])).status_code == 200
+    job = _wait_for(job, VideoJob.FINISHED)
+    assert job.status == VideoJob.Status.SUCCEEDED and job.attempts == 2
+    assert _counts(job) == first  # replaced, not duplicated
+
+
+def test_cancelling_a_running_job_stops_it_promptly(worker, world_a, settings):
+    settings.VISION_ANALYSIS_FPS = 25.0  # every frame: long enough to cancel mid-way
+    client = session_client(world_a.owner)
+    with STADTMITTE.open("rb") as clip:
+        job_id = client.post(reverse("job-list"), {"camera": world_a.camera.pk, "file": clip}).json()["id"]
+    job = _wait_for(VideoJob.objects.model(pk=job_id, tenant=world_a.tenant), {VideoJob.Status.RUNNING})
+    while job.frames_done == 0:
+        job = _wait_for(job, {VideoJob.Status.RUNNING, *VideoJob.FINISHED})
+    asked = time.monotonic()
+    assert client.post(reverse("job-cancel", args=[job.pk])).json()["cancel_requested_at"]
+    job = _wait_for(job, VideoJob.FINISHED, timeout=30)
+    assert job.status == VideoJob.Status.CANCELLED
+    assert time.monotonic() - asked < 10
+    assert job.video_seconds_done < 7.1  # it did not run to the end of the 7.2 s clip
+
+
+def test_a_broken_upload_fails_with_a_plain_reason(worker, world_a, tmp_path):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(CAMPUS.read_bytes()[:2000])  # a valid header, then nothing
+    client = session_client(world_a.owner)
+    with broken.open("rb") as clip:
+        job_id = client.post(reverse("job-list"), {"camera": world_a.camera.pk, "file": clip}).json()["id"]
+    job = _wait_for(VideoJob.objects.model(pk=job_id, tenant=world_a.tenant), VideoJob.FINISHED)
+    assert job.status == VideoJob.Status.FAILED
+    assert job.error == "No frame of the video could be decoded: the file may be incomplete or damaged."
+
+
+@pytest.mark.django_db
+def test_process_video_command_runs_the_same_service(world_a, capsys):
+    call_command(
+        "process_video", str(CAMPUS), venue=str(world_a.venue.pk), camera="Entrance",
+        recording_start="2026-11-20T09:00:00",
+    )  # fmt: skip
+    with tenant_scope(world_a.tenant):
+        job = VideoJob.objects.exclude(pk=world_a.job.pk).get()
+    assert job.status == VideoJob.Status.SUCCEEDED and job.source == VideoJob.Source.UPLOAD
+    assert _counts(job)[0] >= 5
+    assert "100%" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_writing_the_same_events_twice_stores_them_once(world_a):
+    start = world_a.job.created_at
+    zone, line = world_a.zone.name, world_a.line.name
+    events = [
+        VisitStarted(1, start),
+        ZoneEntered(1, start, zone),
+        LineCrossed(1, start, line, "in"),
+        ZoneExited(1, start, zone, start),
+        VisitEnded(
+            1, start, first_seen=start, zone_visits=(ZoneVisit(zone, start, start),), trajectory=((0, 0.5, 0.5),)
+        ),
+    ]
+    with tenant_scope(world_a.tenant):
+        _, zones, lines = scene_geometry(world_a.camera)
+        origin = Origin(f"job:{world_a.job.pk}", world_a.tenant.pk, world_a.venue.pk, world_a.camera.pk, world_a.job.pk)
+        events_write(origin, events[:3], zones, lines)
+        events_write(origin, events, zones, lines)  # a retried batch, now with the rest
+        events_write(origin, events, zones, lines)
+        assert _counts(world_a.job) == (1, 2, 1)
+        visit = Visit.objects.get(job=world_a.job)
+        assert visit.ended_at == start and visit.zone_path == [zone]
+        job_events_clear(world_a.job.pk)
+        assert _counts(world_a.job) == (0, 0, 0)
