@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "venues",
     "ingest",
+    "analytics",
 ]
 
 MIDDLEWARE = [
@@ -161,7 +162,6 @@ VISION_ANALYSIS_FPS = env.float("VISION_ANALYSIS_FPS", default=8.0)
 VISION_TRACKER = {  # vision.tracking.TrackerConfig
     "weights": env("VISION_WEIGHTS", default="yolo11n-pose.pt"),
     "pose_weights": env("VISION_POSE_WEIGHTS", default=None),
-    "tracker": env("VISION_TRACKER_CONFIG", default="retail.yaml"),
     "backend": env("VISION_BACKEND", default="openvino"),  # openvino | onnx | pytorch (GPU workers)
     "device": env("VISION_DEVICE", default="cpu"),
     "max_imgsz": env.int("VISION_MAX_IMGSZ", default=1280),

@@ -64,16 +64,20 @@ def _face_analyzer() -> FaceAnalyzer:
     return FaceAnalyzer.from_model_dir(settings.VISION_MODEL_DIR)
 
 
-def build_pipeline(geometry: SceneGeometry, frame_size: tuple[int, int]) -> Pipeline:
+TRACKER_FOR_PEOPLE_SIZE = {"regular": "retail.yaml", "small": "small-people.yaml"}
+
+
+def build_pipeline(geometry: SceneGeometry, frame_size: tuple[int, int], people_size: str = "regular") -> Pipeline:
     """The product's pipeline for one run, configured from settings (jobs and the benchmark alike)."""
-    tracker = person_tracker(TrackerConfig(**settings.VISION_TRACKER), frame_size)
+    config = {"tracker": TRACKER_FOR_PEOPLE_SIZE[people_size], **settings.VISION_TRACKER}
+    tracker = person_tracker(TrackerConfig(**config), frame_size)
     faces = TrackFaceSampler(_face_analyzer()) if settings.VISION_FACES else None
     return Pipeline(tracker, geometry, faces=faces, config=PipelineConfig())
 
 
 def pipeline_for(camera, frame_size: tuple[int, int]) -> tuple[Pipeline, dict[str, int], dict[str, int]]:
     geometry, zone_ids, line_ids = scene_geometry(camera)
-    return build_pipeline(geometry, frame_size), zone_ids, line_ids
+    return build_pipeline(geometry, frame_size, camera.people_size), zone_ids, line_ids
 
 
 @contextmanager

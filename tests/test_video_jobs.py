@@ -14,10 +14,11 @@ from django.db import connection
 from django.urls import reverse
 
 from ingest.models import LineCrossing, VideoJob, Visit, ZoneEvent
-from ingest.video import scene_geometry
+from ingest.video import pipeline_for, scene_geometry
 from ingest.writer import Origin, events_write, job_events_clear
 from tests.conftest import session_client
 from tests.vision.footage import FOOTAGE_DIR, MODEL_DIR
+from venues.models import Camera
 from venues.tenancy import tenant_scope
 from vision.events import LineCrossed, VisitEnded, VisitStarted, ZoneEntered, ZoneExited, ZoneVisit
 
@@ -135,8 +136,21 @@ def test_process_video_command_runs_the_same_service(world_a, capsys):
     with tenant_scope(world_a.tenant):
         job = VideoJob.objects.exclude(pk=world_a.job.pk).get()
     assert job.status == VideoJob.Status.SUCCEEDED and job.source == VideoJob.Source.UPLOAD
-    assert _counts(job)[0] >= 5
+    visits = _counts(job)[0]
+    assert visits >= 5
     assert "100%" in capsys.readouterr().err
+    page = session_client(world_a.owner).get(reverse("venue-page", args=[world_a.venue.pk])).content.decode()
+    assert f'<span class="kpi">{visits}</span>visits' in page and "TUD-Campus.mp4" in page and "Succeeded" in page
+
+
+@pytest.mark.django_db
+def test_a_camera_that_sees_small_people_gets_the_sensitive_tracker(world_a):
+    with tenant_scope(world_a.tenant):
+        Camera.objects.filter(pk=world_a.camera.pk).update(people_size=Camera.PeopleSize.SMALL)
+        world_a.camera.refresh_from_db()
+        pipeline, zones, lines = pipeline_for(world_a.camera, (640, 480))
+    assert pipeline.tracker.tracker_path.endswith("small-people.yaml")
+    assert zones == {world_a.zone.name: world_a.zone.pk} and lines == {world_a.line.name: world_a.line.pk}
 
 
 @pytest.mark.django_db

@@ -59,8 +59,8 @@ class CountingLineInline(admin.TabularInline):
 
 @admin.register(Camera)
 class CameraAdmin(admin.ModelAdmin):
-    list_display = ["name", "venue", "role", "tenant"]
-    list_filter = ["tenant", "role"]
+    list_display = ["name", "venue", "role", "people_size", "tenant"]
+    list_filter = ["tenant", "role", "people_size"]
     search_fields = ["name", "venue__name"]
     list_select_related = ["venue", "tenant"]
     exclude = ["tenant"]  # inherited from the venue

@@ -131,6 +131,17 @@ class Camera(TenantOwned):
         validators=[URLValidator(schemes=["rtsp", "rtsps", "http", "https"])],
         help_text="Optional live stream, rtsp:// or http(s)://.",
     )
+
+    class PeopleSize(models.TextChoices):
+        REGULAR = "regular", "Regular: people over ~150 px tall"
+        SMALL = "small", "Small: a high camera, people 50-100 px tall"
+
+    people_size = models.CharField(
+        max_length=8,
+        choices=PeopleSize.choices,
+        default=PeopleSize.REGULAR,
+        help_text="How large people appear: small people need the frame analysed more sensitively.",
+    )
     frame_width = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(16384)])
     frame_height = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(16384)])
     created_at = models.DateTimeField(auto_now_add=True)

@@ -53,7 +53,17 @@ class CameraSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Camera
-        fields = ["id", "venue", "name", "role", "stream_url", "frame_width", "frame_height", "created_at"]
+        fields = [
+            "id",
+            "venue",
+            "name",
+            "role",
+            "people_size",
+            "stream_url",
+            "frame_width",
+            "frame_height",
+            "created_at",
+        ]
         read_only_fields = ["created_at"]
 
 

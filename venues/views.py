@@ -5,6 +5,8 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from analytics.selectors import venue_summary
+from ingest.models import VideoJob
 from venues.models import Venue
 from venues.services import tenant_switch
 
@@ -24,7 +26,9 @@ def venue_detail(request, venue_id):
         return render(request, "venues/no_tenant.html", status=403)
     venue = get_object_or_404(Venue.objects.all(), pk=venue_id)
     cameras = venue.cameras.prefetch_related("zones", "countinglines")
-    return render(request, "venues/venue_detail.html", {"venue": venue, "cameras": cameras})
+    jobs = VideoJob.objects.filter(venue=venue).select_related("camera")[:10]
+    context = {"venue": venue, "cameras": cameras, "summary": venue_summary(venue), "jobs": jobs}
+    return render(request, "venues/venue_detail.html", context)
 
 
 @login_required

@@ -43,8 +43,11 @@ class Command(BaseCommand):
         parser.add_argument("sequence", type=Path, help="Folder with seqinfo.ini, gt/gt.txt and a video or img1/")
         parser.add_argument("--json", type=Path, dest="json_path", help="Also write the figures to this file")
         parser.add_argument("--fps", type=float, help="Analysis rate (default: VISION_ANALYSIS_FPS)")
+        parser.add_argument(
+            "--people-size", choices=["regular", "small"], default="regular", help="As a camera's setting (tracker)"
+        )
 
-    def handle(self, *args, sequence: Path, json_path: Path | None, fps: float | None, **options):
+    def handle(self, *args, sequence: Path, json_path: Path | None, fps: float | None, people_size: str, **options):
         if not (sequence / "gt" / "gt.txt").is_file():
             raise CommandError(f"{sequence}/gt/gt.txt not found.")
         if settings.VISION_OFFLINE:
@@ -55,7 +58,7 @@ class Command(BaseCommand):
         size = (info.width, info.height)
 
         pipeline_boxes: MotBoxes = defaultdict(list)
-        pipeline = build_pipeline(BENCH_GEOMETRY, size)
+        pipeline = build_pipeline(BENCH_GEOMETRY, size, people_size)
         pipeline.tracker.warm_up(next(_source(sequence).frames(fps)).image)  # load and compile before timing
         clock = time.perf_counter()
         frames = []
@@ -75,7 +78,7 @@ class Command(BaseCommand):
         result = {
             "sequence": sequence.name, "frames_analysed": len(frames), "analysis_fps": fps,
             "tracker": settings.VISION_TRACKER, "input_size": list(pipeline.tracker.shape),
-            "faces": settings.VISION_FACES,
+            "faces": settings.VISION_FACES, "people_size": people_size,
             "mota": ours.mota, "idf1": ours.idf1, "hota": ours.hota, "id_switches": ours.id_switches,
             "recall": ours.recall, "precision": ours.precision,
             "persons_found": ours.persons_found, "persons_gt": ours.persons_gt,

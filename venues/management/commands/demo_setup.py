@@ -1,10 +1,16 @@
+import zoneinfo
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from ingest.models import VideoJob
 from venues.models import Camera, CountingLine, Membership, Tenant, Venue, Zone
-from venues.tenancy import tenant_scope
+from venues.tenancy import all_tenants, tenant_scope
 
 
 class Command(BaseCommand):
@@ -13,9 +19,26 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--username", default="demo")
         parser.add_argument("--password", help="Default: a new random password, printed.")
+        parser.add_argument("--clip", help="A real video to process for the demo store's camera (once)")
+
+    def handle(self, *args, username, password, clip, **options):
+        password = self._setup(username, password)
+        if clip:
+            self._process(clip)
+        self.stdout.write(self.style.SUCCESS(f"Demo tenant ready. Log in as  {username} / {password}"))
+
+    def _process(self, clip: str) -> None:
+        """Yesterday at 11:00 in the store: the clip's visits show up as real footage of that morning."""
+        with all_tenants():
+            venue = Venue.objects.get(slug="darmstadt-campus", tenant__slug="demo")
+            if VideoJob.objects.filter(venue=venue, status=VideoJob.Status.SUCCEEDED).exists():
+                return
+        local = timezone.now().astimezone(zoneinfo.ZoneInfo(venue.time_zone)) - timedelta(days=1)
+        start = local.replace(hour=11, minute=0, second=0, microsecond=0)
+        call_command("process_video", clip, venue=str(venue.pk), camera="Entrance", recording_start=start.isoformat())
 
     @transaction.atomic
-    def handle(self, *args, username, password, **options):
+    def _setup(self, username, password) -> str:
         password = password or get_random_string(14)
         tenant, _ = Tenant.objects.get_or_create(slug="demo", defaults={"name": "Demo Retail"})
         user, _ = get_user_model().objects.get_or_create(
@@ -48,5 +71,4 @@ class Command(BaseCommand):
             CountingLine.objects.get_or_create(
                 camera=camera, name="Door", defaults={"points": [[0.5, 0.5], [0.5, 1.0]], "in_side": "left"}
             )
-
-        self.stdout.write(self.style.SUCCESS(f"Demo tenant ready. Log in as  {username} / {password}"))
+        return password
