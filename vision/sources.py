@@ -60,6 +60,17 @@ def _sampled(pts_and_index: Iterator[tuple[int, float]], analysis_fps: float | N
             yield index, pts
 
 
+def _retrieved(capture, grabbed: Iterator[tuple[int, float]], analysis_fps: float | None) -> Iterator[Frame]:
+    """Decode to pixels only the sampled frames of a grab loop; release the capture when done."""
+    try:
+        for index, pts in _sampled(grabbed, analysis_fps):
+            ok, image = capture.retrieve()
+            if ok:
+                yield Frame(index, pts, image)
+    finally:
+        capture.release()
+
+
 class VideoFileSource:
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -81,13 +92,7 @@ class VideoFileSource:
                 yield index, index / self.info.fps
                 index += 1
 
-        try:
-            for index, pts in _sampled(grabbed(), analysis_fps):
-                ok, image = self._capture.retrieve()
-                if ok:
-                    yield Frame(index, pts, image)
-        finally:
-            self._capture.release()
+        return _retrieved(self._capture, grabbed(), analysis_fps)
 
 
 class ImageFolderSource:
@@ -140,13 +145,7 @@ class StreamSource:
                 yield index, time.monotonic() - started
                 index += 1
 
-        try:
-            for index, pts in _sampled(grabbed(), analysis_fps):
-                ok, image = self._capture.retrieve()
-                if ok:
-                    yield Frame(index, pts, image)
-        finally:
-            self._capture.release()
+        return _retrieved(self._capture, grabbed(), analysis_fps)
 
 
 def mp4_creation_time(path: Path) -> datetime | None:

@@ -1,0 +1,70 @@
+from django.contrib import admin, messages
+
+from ingest.models import LineCrossing, QueueEvent, VideoJob, Visit, ZoneEvent
+from ingest.services import video_job_cancel, video_job_retry
+
+
+@admin.register(VideoJob)
+class VideoJobAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "original_name", "camera", "tenant", "status", "progress", "visits_found", "created_at"]
+    list_filter = ["tenant", "status", "source"]
+    search_fields = ["original_name", "source_url", "camera__name", "venue__name"]
+    list_select_related = ["camera__venue", "tenant"]
+    fields = ["camera", "source", "source_url", "upload", "original_name", "recording_start", "status", "error",
+              "frames_done", "frames_total", "video_seconds_done", "video_seconds_total", "rate", "visits_found",
+              "stage_seconds", "attempts", "created_by", "created_at", "started_at", "finished_at",
+              "cancel_requested_at"]  # fmt: skip
+    readonly_fields = [f for f in fields if f != "recording_start"]
+    actions = ["cancel_selected", "retry_selected"]
+
+    def has_add_permission(self, request):
+        return False  # jobs start from the API, the web app or process_video, which validate the footage
+
+    @admin.action(description="Cancel the selected jobs")
+    def cancel_selected(self, request, queryset):
+        for job in queryset:
+            video_job_cancel(job)
+        messages.success(request, f"Asked {queryset.count()} job(s) to stop.")
+
+    @admin.action(description="Run the selected finished jobs again")
+    def retry_selected(self, request, queryset):
+        finished = [job for job in queryset if job.status in VideoJob.FINISHED]
+        for job in finished:
+            video_job_retry(job)
+        messages.success(request, f"Queued {len(finished)} job(s) again.")
+
+
+class EventAdmin(admin.ModelAdmin):
+    """Events are written only by `ingest` services: the admin shows them."""
+
+    list_filter = ["tenant", "venue"]
+    search_fields = ["key", "visit_key"]
+    list_select_related = ["venue", "tenant"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Visit)
+class VisitAdmin(EventAdmin):
+    list_display = ["visit_key", "venue", "at", "duration_seconds", "age_bracket", "gender", "behaviour"]
+    exclude = ["face_embedding"]
+
+
+@admin.register(ZoneEvent)
+class ZoneEventAdmin(EventAdmin):
+    list_display = ["visit_key", "zone", "kind", "at", "dwell_seconds"]
+
+
+@admin.register(LineCrossing)
+class LineCrossingAdmin(EventAdmin):
+    list_display = ["visit_key", "line", "direction", "at"]
+
+
+@admin.register(QueueEvent)
+class QueueEventAdmin(EventAdmin):
+    list_display = ["visit_key", "zone", "kind", "at", "wait_seconds"]
