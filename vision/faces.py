@@ -537,7 +537,7 @@ class TrackFaceSampler:
         analyzer: FaceAnalyzer,
         *,
         min_interval_s: float = 0.5,
-        max_attempts: int = 12,
+        max_attempts: int = 5,
         good_quality: float = 0.6,
     ) -> None:
         self.analyzer = analyzer
