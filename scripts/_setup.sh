@@ -5,8 +5,8 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
+.venv/bin/python -m pip install -qq --disable-pip-version-check -r requirements-dev.txt
+.venv/bin/python -m pip install -qq --disable-pip-version-check --no-deps -r requirements-nodeps.txt
 
 redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; }
 if [ -z "${REDIS_URL:-}" ] && ! redis_up; then
