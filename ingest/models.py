@@ -6,6 +6,7 @@ where it came from (a job or a device) and its own id there, so a retried write 
 """
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from pgvector.django import VectorField
 
@@ -142,3 +143,81 @@ class QueueEvent(EventRow):
     zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     wait_seconds = models.FloatField(null=True, blank=True, help_text="On served/abandoned.")
+
+
+class Sale(TenantOwned):
+    """A point-of-sale transaction of a venue (for conversion and sales analytics)."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200, help_text="Idempotency key: the POS's transaction id.")
+    at = models.DateTimeField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    items = models.PositiveIntegerField(default=1)
+    basket_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="sale_unique_key_per_tenant")]
+        indexes = [models.Index(fields=["venue", "at"], name="sale_venue_at")]
+
+
+class VenueHour(TenantOwned):
+    """Hourly totals of a venue, kept up to date by `ingest.rollups` whenever events are written.
+
+    `hour_start` is the start of a clock hour in the venue's time zone (stored in UTC): analytics in local
+    time group these rows, which stays exact for zones with half-hour offsets and across DST changes.
+    """
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
+    hour_start = models.DateTimeField()
+    visits = models.PositiveIntegerField(default=0)
+    visit_seconds = models.FloatField(default=0)
+    entries = models.PositiveIntegerField(default=0)
+    exits = models.PositiveIntegerField(default=0)
+    with_demographics = models.PositiveIntegerField(default=0)
+    engagement_score_sum = models.PositiveIntegerField(default=0)
+    engagement_scored = models.PositiveIntegerField(default=0)
+    engaged = models.PositiveIntegerField(default=0)
+    browsing = models.PositiveIntegerField(default=0)
+    waiting = models.PositiveIntegerField(default=0)
+    passing = models.PositiveIntegerField(default=0)
+    transactions = models.PositiveIntegerField(default=0)
+    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    items = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["venue", "hour_start"], name="venuehour_unique")]
+
+
+class ZoneHour(TenantOwned):
+    """Hourly totals of a zone: stays (by exit time) with their dwell, and queue outcomes with their waits."""
+
+    venue_lookup = "venue_id"
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="+")
+    hour_start = models.DateTimeField()
+    visits = models.PositiveIntegerField(default=0)
+    dwell_seconds = ArrayField(models.FloatField(), default=list, help_text="Each stay's dwell, for percentiles.")
+    queue_joined = models.PositiveIntegerField(default=0)
+    queue_served = models.PositiveIntegerField(default=0)
+    queue_abandoned = models.PositiveIntegerField(default=0)
+    wait_seconds = ArrayField(models.FloatField(), default=list, help_text="Each served/abandoned wait.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["zone", "hour_start"], name="zonehour_unique")]
+        indexes = [models.Index(fields=["venue", "hour_start"], name="zonehour_venue_hour")]
+
+
+class DemographicHour(TenantOwned):
+    """Hourly visits by estimated age bracket and gender (only visits with a usable face have them)."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
+    hour_start = models.DateTimeField()
+    age_bracket = models.CharField(max_length=8)
+    gender = models.CharField(max_length=8)
+    visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "hour_start", "age_bracket", "gender"], name="demohour_unique")
+        ]
