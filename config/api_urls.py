@@ -1,8 +1,9 @@
 """The REST API of every app under /api/v1/."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from ingest.api import VideoJobViewSet
+from ingest.api import EdgeEventsView, VideoJobViewSet
 from venues.api import ApiKeyViewSet, CameraViewSet, CountingLineViewSet, VenueViewSet, ZoneViewSet
 
 router = SimpleRouter()
@@ -13,4 +14,7 @@ router.register("lines", CountingLineViewSet, basename="line")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("jobs", VideoJobViewSet, basename="job")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("events", EdgeEventsView.as_view(), name="edge-events"),
+]

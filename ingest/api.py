@@ -1,15 +1,21 @@
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from ingest import edge
+from ingest.edge import batch_schema
 from ingest.models import VideoJob
 from ingest.serializers import VideoJobBatchSerializer, VideoJobCreateSerializer, VideoJobSerializer
 from ingest.services import video_job_cancel, video_job_create, video_job_retry
+from ingest.writer import rows_write
 from venues.api import camera_filter, venue_filter
+from venues.models import Venue
 
 
 @extend_schema_view(
@@ -93,3 +99,50 @@ class VideoJobViewSet(
 
 def _user(request):
     return request.user if request.user.is_authenticated else None
+
+
+class EdgeEventsView(APIView):
+    """Events from edge devices, in batches of up to 5,000.
+
+    The tenant comes from the API key (or session); a key limited to one venue writes to that venue only.
+    Each event has the device's own `id`: a retried batch is answered with duplicates, not stored twice.
+    One bad event is rejected with its reason and the others are stored.
+    """
+
+    @extend_schema(
+        request={"application/json": batch_schema()},
+        responses={200: inline_serializer("EdgeEventsResult", {
+            "accepted": serializers.IntegerField(), "duplicates": serializers.IntegerField(),
+            "rejected": serializers.ListField(child=serializers.DictField(), help_text="index, id, field, message"),
+        })},
+    )  # fmt: skip
+    def post(self, request):
+        body = request.data
+        if not isinstance(body, dict):
+            raise ValidationError({"non_field_errors": ["Send a JSON object with device, venue and events."]})
+        errors = {}
+        try:
+            device = edge.field_value(body, "device", edge.device_id)
+        except edge.Reject as reason:
+            errors["device"] = [reason.message]
+        events = body.get("events")
+        if not isinstance(events, list) or not events:
+            errors["events"] = ["must be a non-empty list of events"]
+        elif len(events) > edge.MAX_EVENTS:
+            errors["events"] = [f"at most {edge.MAX_EVENTS} events per batch, got {len(events)}"]
+        venue_id = body.get("venue", getattr(request.auth, "venue_id", None))
+        if venue_id is None:
+            errors["venue"] = ["is required (or use an API key limited to one venue)"]
+        elif not isinstance(venue_id, int) or isinstance(venue_id, bool):
+            errors["venue"] = ["must be a venue id"]
+        camera_id = body.get("camera")
+        if camera_id is not None and (not isinstance(camera_id, int) or isinstance(camera_id, bool)):
+            errors["camera"] = ["must be a camera id"]
+        if errors:
+            raise ValidationError(errors)
+        venue = get_object_or_404(Venue.objects.all(), pk=venue_id)
+        if camera_id is not None and not venue.cameras.filter(pk=camera_id).exists():
+            raise ValidationError({"camera": [f"no camera {camera_id} in this venue"]})
+        rows, rejected = edge.rows_from_device(device, venue, camera_id, events, edge.context_for(venue))
+        written = rows_write(venue, rows)
+        return Response({"accepted": written.accepted, "duplicates": written.duplicates, "rejected": rejected})

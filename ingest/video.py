@@ -167,7 +167,7 @@ def video_job_run(job: VideoJob, on_progress: Callable[[VideoJob], None] | None 
             else:
                 collected = list(events)
                 with transaction.atomic():
-                    job_events_clear(job.pk)
+                    job_events_clear(job)
                     events_write(origin, collected, zone_ids, line_ids)
         reporter(pipeline.progress, force=True)
         if pipeline.progress.frames_done == 0 and not reporter.cancelled:

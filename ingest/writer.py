@@ -8,11 +8,14 @@ writing the same events twice stores them once. A visit is one row: inserted whe
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import chain
 
 from django.db import transaction
 
 from ingest.models import LineCrossing, QueueEvent, Visit, ZoneEvent
+from ingest.rollups import hours_refresh
+from venues.models import Venue
 from vision.events import (
     Event,
     LineCrossed,
@@ -64,19 +67,35 @@ def _visit_row(origin: Origin, event: VisitStarted | VisitEnded, visit_key: str)
     return row
 
 
-def events_write(origin: Origin, events: list[Event], zones: dict[str, int], lines: dict[str, int]) -> None:
-    """Store events of one origin; `zones`/`lines` map the camera's geometry names to ids."""
-    rows: dict[type, list] = defaultdict(list)
-    ended: dict[str, Visit] = {}
+@dataclass
+class Rows:
+    """Rows to store for one origin: new events, and visits to insert or complete (upsert)."""
+
+    events: dict[type, list] = field(default_factory=lambda: defaultdict(list))
+    visits: dict[str, Visit] = field(default_factory=dict)  # by key; the last one of a key wins
+
+    def __len__(self) -> int:
+        return len(self.visits) + sum(map(len, self.events.values()))
+
+
+@dataclass(frozen=True)
+class Written:
+    accepted: int
+    duplicates: int
+
+
+def rows_from_events(origin: Origin, events: list[Event], zones: dict[str, int], lines: dict[str, int]) -> Rows:
+    """Pipeline events as rows; `zones`/`lines` map the camera's geometry names to ids."""
+    rows = Rows()
+    ended: set[str] = set()
     counters: dict[tuple[str, int], int] = defaultdict(int)
     for event in events:
         visit_key = f"{origin.key}:visit:{event.track_id}"
         if isinstance(event, VisitStarted | VisitEnded):
-            row = _visit_row(origin, event, visit_key)
             if isinstance(event, VisitEnded):
-                ended[visit_key] = row
-            elif visit_key not in ended:
-                rows[Visit].append(row)
+                ended.add(visit_key)
+            if isinstance(event, VisitEnded) or visit_key not in ended:
+                rows.visits[visit_key] = _visit_row(origin, event, visit_key)
             continue
         kind = type(event).__name__
         counters[(kind, event.track_id)] += 1
@@ -87,33 +106,57 @@ def events_write(origin: Origin, events: list[Event], zones: dict[str, int], lin
         )  # fmt: skip
         match event:
             case ZoneEntered(zone=zone):
-                rows[ZoneEvent].append(ZoneEvent(**common, zone_id=zones[zone], kind=ZoneEvent.Kind.ENTERED))
+                rows.events[ZoneEvent].append(ZoneEvent(**common, zone_id=zones[zone], kind=ZoneEvent.Kind.ENTERED))
             case ZoneExited(zone=zone):
-                rows[ZoneEvent].append(
+                rows.events[ZoneEvent].append(
                     ZoneEvent(
                         **common, zone_id=zones[zone], kind=ZoneEvent.Kind.EXITED, dwell_seconds=event.dwell_seconds
                     )
                 )
             case LineCrossed(line=line, direction=direction):
-                rows[LineCrossing].append(LineCrossing(**common, line_id=lines[line], direction=direction))
+                rows.events[LineCrossing].append(LineCrossing(**common, line_id=lines[line], direction=direction))
             case QueueJoined(zone=zone):
-                rows[QueueEvent].append(QueueEvent(**common, zone_id=zones[zone], kind=QueueEvent.Kind.JOINED))
+                rows.events[QueueEvent].append(QueueEvent(**common, zone_id=zones[zone], kind=QueueEvent.Kind.JOINED))
             case QueueServed(zone=zone) | QueueAbandoned(zone=zone):
                 kind = QueueEvent.Kind.SERVED if isinstance(event, QueueServed) else QueueEvent.Kind.ABANDONED
-                rows[QueueEvent].append(
+                rows.events[QueueEvent].append(
                     QueueEvent(**common, zone_id=zones[zone], kind=kind, wait_seconds=event.wait_seconds)
                 )
+    return rows
+
+
+def rows_write(venue, rows: Rows) -> Written:
+    """Store rows of one venue: events whose key is already stored are duplicates and left alone; visits
+    are inserted or completed. Then the rollups of the hours touched are recomputed."""
+    duplicates = 0
     with transaction.atomic():
-        for model, batch in rows.items():
-            model.objects.bulk_create(batch, ignore_conflicts=True)
-        if ended:
+        for model, batch in rows.events.items():
+            stored = set(model.objects.filter(key__in=[row.key for row in batch]).values_list("key", flat=True))
+            fresh = {row.key: row for row in batch if row.key not in stored}  # also drops repeats within the batch
+            duplicates += len(batch) - len(fresh)
+            model.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+        if rows.visits:
+            stored = dict(Visit.objects.filter(key__in=list(rows.visits)).values_list("key", "ended_at"))
+            # a stored visit is completed by its end, never reopened or rewritten
+            news = [v for key, v in rows.visits.items() if key not in stored or (v.ended_at and not stored[key])]
+            duplicates += len(rows.visits) - len(news)
             Visit.objects.bulk_create(
-                list(ended.values()), update_conflicts=True, unique_fields=["tenant", "key"],
-                update_fields=VISIT_SUMMARY_FIELDS,
-            )  # fmt: skip
+                news, update_conflicts=True, unique_fields=["tenant", "key"], update_fields=VISIT_SUMMARY_FIELDS
+            )
+        hours_refresh(venue, {row.at for row in chain(rows.visits.values(), *rows.events.values())})
+    return Written(accepted=len(rows) - duplicates, duplicates=duplicates)
 
 
-def job_events_clear(job_id: int) -> None:
-    """Remove what an earlier attempt of a job wrote, so that a re-run replaces it."""
+def events_write(origin: Origin, events: list[Event], zones: dict[str, int], lines: dict[str, int]) -> Written:
+    """Store pipeline events of one origin."""
+    return rows_write(Venue.objects.get(pk=origin.venue_id), rows_from_events(origin, events, zones, lines))
+
+
+def job_events_clear(job) -> None:
+    """Remove what an earlier attempt of a job wrote (and its share of the rollups), so that a re-run replaces it."""
+    moments = []
     for model in EVENT_MODELS:
-        model.objects.filter(job_id=job_id).delete()
+        rows = model.objects.filter(job_id=job.pk)
+        moments += rows.values_list("at", flat=True).distinct()
+        rows.delete()
+    hours_refresh(job.venue, moments)

@@ -46,6 +46,11 @@ class CreateUnder:
 
 
 @dataclass(frozen=True)
+class PostNamingVenue:
+    """A POST whose body names a venue (edge events): A's venue must be a 404 and nothing stored."""
+
+
+@dataclass(frozen=True)
 class NoTenantData:
     """Touches no tenant-owned object (login pages, API docs)."""
 
@@ -72,6 +77,7 @@ ROUTES = {
     "job-cancel": Detail("job", methods=("post",)),
     "job-retry": Detail("job", methods=("post",)),
     "job-batch": CreateUnder("camera"),
+    "edge-events": PostNamingVenue(),
     "home": Listing("venue", api=False),
     "venue-page": Detail("venue", api=False, methods=("get",)),
     "tenant-switch": TenantSwitch(),
@@ -214,6 +220,12 @@ def _walk_route(run, route, kind, label, client, is_key):
         body = {kind.parent: a.objects()[kind.parent].pk, "urls": ["https://example.com/a.mp4"]}
         response = client.post(url, body, format="json")
         run.expect(label, f"POST {url} under A's {kind.parent}", response, {400}, field_error=kind.parent)
+    elif isinstance(kind, PostNamingVenue):
+        url = reverse(route.name)
+        event = {"id": "e1", "type": "line_crossed", "visit": "v1", "at": "2026-11-20T10:00:00+00:00",
+                 "line": a.line.pk, "direction": "in"}  # fmt: skip
+        body = {"device": "intruder", "venue": a.venue.pk, "events": [event]}
+        run.expect(label, f"POST {url} naming A's venue", client.post(url, body, format="json"), {404})
     elif isinstance(kind, TenantSwitch):
         url = reverse(route.name)
         client.post(url, {"tenant": a.tenant.pk})

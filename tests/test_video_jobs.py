@@ -175,5 +175,5 @@ def test_writing_the_same_events_twice_stores_them_once(world_a):
         assert _counts(world_a.job) == (1, 2, 1)
         visit = Visit.objects.get(job=world_a.job)
         assert visit.ended_at == start and visit.zone_path == [zone]
-        job_events_clear(world_a.job.pk)
+        job_events_clear(world_a.job)
         assert _counts(world_a.job) == (0, 0, 0)
