@@ -69,7 +69,8 @@ def test_rollups_follow_the_events(world_a):
 
 
 def test_bad_events_are_rejected_one_by_one_with_reasons(world_a, world_b):
-    events = visit_events(world_a)[:2] + [
+    events = [
+        *visit_events(world_a)[:2],
         {"id": "b1", "type": "teleported", "visit": "v2", "at": "2026-11-20T10:00:00"},
         {"id": "b2", "type": "line_crossed", "visit": "v2", "at": "yesterday", "line": world_a.line.pk, "direction": "in"},
         {"id": "b3", "type": "line_crossed", "visit": "v2", "at": "2026-11-20T10:00:00", "line": world_b.line.pk,
