@@ -1,12 +1,298 @@
-"""Read-only questions about visitor events. Nothing here writes: events come in through `ingest`."""
+"""Read-only questions about visitor events, answered from the hourly rollups (`ingest.rollups`).
+
+Every answer is in the venue's local time and carries its `coverage`: how many of the period's hours have
+any data, and the first and last hour with data, so a dashboard can say what a number rests on.
+"""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Q, Sum
 
-from ingest.models import LineCrossing, Visit, ZoneEvent
+from analytics.periods import Period
+from ingest.models import DemographicHour, LineCrossing, VenueHour, Visit, ZoneEvent, ZoneHour
+from ingest.rollups import histogram_percentile
+from venues.models import CountingLine, Zone
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _add(total: dict, histogram: dict) -> None:
+    for bucket, count in histogram.items():
+        total[bucket] = total.get(bucket, 0) + count
+
+
+def _hours(venue, period: Period):
+    return VenueHour.objects.filter(venue=venue, hour_start__gte=period.start, hour_start__lt=period.end).order_by(
+        "hour_start"
+    )
+
+
+def coverage(venue, period: Period) -> dict:
+    hours = _hours(venue, period).values_list("hour_start", flat=True)
+    with_data = list(hours)
+    return {
+        "hours_in_period": period.hours,
+        "hours_with_data": len(with_data),
+        "share": round(len(with_data) / period.hours, 4) if period.hours else 0.0,
+        "first_hour": period.local(with_data[0]).isoformat() if with_data else None,
+        "last_hour": period.local(with_data[-1]).isoformat() if with_data else None,
+    }
+
+
+def counts_entrances(venue) -> bool:
+    """Visitors are entrance in-crossings where the venue has a counting line, else visits."""
+    return CountingLine.objects.filter(camera__venue=venue).exists()
+
+
+@dataclass(frozen=True)
+class Totals:
+    visits: int
+    visitors: int
+    entries: int
+    exits: int
+    visit_seconds: float
+    transactions: int
+    revenue: Decimal
+    histogram: dict
+
+
+def _totals(venue, period: Period, entrances: bool) -> Totals:
+    rows = list(_hours(venue, period).values("visits", "entries", "exits", "visit_seconds", "transactions",
+                                             "revenue", "visit_histogram"))  # fmt: skip
+    histogram: dict = {}
+    for row in rows:
+        _add(histogram, row["visit_histogram"])
+    visits = sum(r["visits"] for r in rows)
+    entries = sum(r["entries"] for r in rows)
+    return Totals(
+        visits=visits, visitors=entries if entrances else visits, entries=entries,
+        exits=sum(r["exits"] for r in rows), visit_seconds=sum(r["visit_seconds"] for r in rows),
+        transactions=sum(r["transactions"] for r in rows), revenue=sum((r["revenue"] for r in rows), Decimal(0)),
+        histogram=histogram,
+    )  # fmt: skip
+
+
+def _change(now: float, before: float) -> float | None:
+    return round((now - before) / before, 4) if before else None
+
+
+def overview(venue, period: Period) -> dict:
+    entrances = counts_entrances(venue)
+    now = _totals(venue, period, entrances)
+    week_before = _totals(venue, period.shifted(-7), entrances)
+    busiest = (
+        _hours(venue, period).order_by("-visit_seconds", "hour_start").values("hour_start", "visit_seconds").first()
+    )
+    return {
+        "visitors": now.visitors,
+        "visitors_counted_by": "entrance line" if entrances else "visits",
+        "visits": now.visits,
+        "entries": now.entries,
+        "exits": now.exits,
+        "average_visit_seconds": round(now.visit_seconds / now.visits, 1) if now.visits else None,
+        "median_visit_seconds": histogram_percentile(now.histogram, 0.5),
+        "peak_occupancy": round(busiest["visit_seconds"] / 3600, 2) if busiest else None,
+        "peak_occupancy_hour": period.local(busiest["hour_start"]).isoformat() if busiest else None,
+        "transactions": now.transactions,
+        "revenue": str(now.revenue),
+        "conversion": round(now.transactions / now.visitors, 4) if now.transactions and now.visitors else None,
+        "visitors_change_week_over_week": _change(now.visitors, week_before.visitors),
+        "coverage": coverage(venue, period),
+    }
+
+
+def hourly(venue, period: Period) -> dict:
+    """Per local hour of the day: visitors and visits summed over the period, with the daily average."""
+    entrances = counts_entrances(venue)
+    by_hour: dict[int, Counter] = defaultdict(Counter)
+    for row in _hours(venue, period).values("hour_start", "visits", "entries", "transactions"):
+        hour = period.local(row["hour_start"]).hour
+        by_hour[hour].update(visits=row["visits"], entries=row["entries"], transactions=row["transactions"])
+    return {
+        "hours": [
+            {
+                "hour": hour,
+                "visitors": (c := by_hour[hour])["entries" if entrances else "visits"],
+                "visits": c["visits"],
+                "transactions": c["transactions"],
+                "visitors_per_day": round(c["entries" if entrances else "visits"] / period.days, 2),
+            }
+            for hour in range(24)
+        ],
+        "coverage": coverage(venue, period),
+    }
+
+
+def daily(venue, period: Period) -> dict:
+    entrances = counts_entrances(venue)
+    by_day: dict = defaultdict(Counter)
+    for row in _hours(venue, period).values("hour_start", "visits", "entries", "transactions"):
+        day = period.local(row["hour_start"]).date()
+        by_day[day].update(visits=row["visits"], entries=row["entries"], transactions=row["transactions"])
+    days = [period.first + timedelta(days=n) for n in range(period.days)]
+    return {
+        "days": [
+            {
+                "date": d.isoformat(),
+                "visitors": by_day[d]["entries" if entrances else "visits"],
+                "visits": by_day[d]["visits"],
+                "transactions": by_day[d]["transactions"],
+            }
+            for d in days
+        ],
+        "coverage": coverage(venue, period),
+    }
+
+
+def heatmap(venue, period: Period) -> dict:
+    """Visitors by local weekday (rows, Monday first) and hour of the day (columns)."""
+    entrances = counts_entrances(venue)
+    grid = [[0] * 24 for _ in range(7)]
+    for row in _hours(venue, period).values("hour_start", "visits", "entries"):
+        local = period.local(row["hour_start"])
+        grid[local.weekday()][local.hour] += row["entries" if entrances else "visits"]
+    return {"weekdays": list(WEEKDAYS), "visitors": grid, "coverage": coverage(venue, period)}
+
+
+def zones(venue, period: Period) -> dict:
+    entrances = counts_entrances(venue)
+    visitors = _totals(venue, period, entrances).visitors
+    stats: dict[int, dict] = {}
+    for row in ZoneHour.objects.filter(venue=venue, hour_start__gte=period.start, hour_start__lt=period.end).values(
+        "zone_id", "visits", "dwell_seconds", "dwell_histogram"
+    ):
+        zone = stats.setdefault(row["zone_id"], {"visits": 0, "dwell_seconds": 0.0, "histogram": {}})
+        zone["visits"] += row["visits"]
+        zone["dwell_seconds"] += row["dwell_seconds"]
+        _add(zone["histogram"], row["dwell_histogram"])
+    answer = []
+    for zone in Zone.objects.filter(camera__venue=venue).order_by("name"):
+        s = stats.get(zone.pk, {"visits": 0, "dwell_seconds": 0.0, "histogram": {}})
+        answer.append({
+            "zone": zone.pk, "name": zone.name, "kind": zone.kind, "visits": s["visits"],
+            "dwell_median_seconds": histogram_percentile(s["histogram"], 0.5),
+            "dwell_p90_seconds": histogram_percentile(s["histogram"], 0.9),
+            "total_dwell_seconds": round(s["dwell_seconds"], 1),
+            "share_of_visitors": round(min(1.0, s["visits"] / visitors), 4) if visitors else None,
+            "dead": s["visits"] == 0,
+        })  # fmt: skip
+    return {"zones": answer, "coverage": coverage(venue, period)}
+
+
+def queues(venue, period: Period) -> dict:
+    rows = ZoneHour.objects.filter(
+        venue=venue, zone__kind=Zone.Kind.QUEUE, hour_start__gte=period.start, hour_start__lt=period.end
+    ).values("zone_id", "hour_start", "queue_joined", "queue_served", "queue_abandoned", "wait_histogram")
+    per_zone: dict[int, dict] = {}
+    for row in rows:
+        zone = per_zone.setdefault(row["zone_id"], {"joined": 0, "served": 0, "abandoned": 0, "histogram": {},
+                                                     "by_hour": defaultdict(Counter)})  # fmt: skip
+        for key in ("joined", "served", "abandoned"):
+            zone[key] += row[f"queue_{key}"]
+            zone["by_hour"][period.local(row["hour_start"]).hour][key] += row[f"queue_{key}"]
+        _add(zone["histogram"], row["wait_histogram"])
+    answer = []
+    for zone in Zone.objects.filter(camera__venue=venue, kind=Zone.Kind.QUEUE).order_by("name"):
+        z = per_zone.get(zone.pk, {"joined": 0, "served": 0, "abandoned": 0, "histogram": {}, "by_hour": {}})
+        settled = z["served"] + z["abandoned"]
+        answer.append({
+            "zone": zone.pk, "name": zone.name, "joined": z["joined"], "served": z["served"],
+            "abandoned": z["abandoned"], "abandonment_rate": round(z["abandoned"] / settled, 4) if settled else None,
+            "wait_median_seconds": histogram_percentile(z["histogram"], 0.5),
+            "wait_p90_seconds": histogram_percentile(z["histogram"], 0.9),
+            "by_hour": [{"hour": h, **z["by_hour"][h]} for h in sorted(z["by_hour"])],
+        })  # fmt: skip
+    return {"queues": answer, "coverage": coverage(venue, period)}
+
+
+def demographics(venue, period: Period) -> dict:
+    rows = (
+        DemographicHour.objects.filter(venue=venue, hour_start__gte=period.start, hour_start__lt=period.end)
+        .values("age_bracket", "gender")
+        .annotate(visits=Sum("visits"))
+    )
+    totals = _hours(venue, period).aggregate(visits=Sum("visits"), known=Sum("with_demographics"))
+    ages, genders = Counter(), Counter()
+    for row in rows:
+        ages[row["age_bracket"]] += row["visits"]
+        genders[row["gender"]] += row["visits"]
+    visits, known = totals["visits"] or 0, totals["known"] or 0
+    return {
+        "age_brackets": dict(sorted(ages.items())),
+        "genders": dict(genders),
+        "visits_with_demographics": known,
+        "share_with_demographics": round(known / visits, 4) if visits else None,
+        "coverage": coverage(venue, period),
+    }
+
+
+def engagement(venue, period: Period) -> dict:
+    totals = _hours(venue, period).aggregate(
+        score=Sum("engagement_score_sum"), scored=Sum("engagement_scored"), engaged=Sum("engaged"),
+        browsing=Sum("browsing"), waiting=Sum("waiting"), passing=Sum("passing"),
+    )  # fmt: skip
+    by_hour: dict[int, Counter] = defaultdict(Counter)
+    for row in _hours(venue, period).values("hour_start", "engagement_score_sum", "engagement_scored"):
+        hour = period.local(row["hour_start"]).hour
+        by_hour[hour].update(score=row["engagement_score_sum"], scored=row["engagement_scored"])
+    return {
+        "average_score": round(totals["score"] / totals["scored"], 1) if totals["scored"] else None,
+        "behaviours": {key: totals[key] or 0 for key in ("engaged", "browsing", "waiting", "passing")},
+        "by_hour": [
+            {"hour": h, "average_score": round(c["score"] / c["scored"], 1)}
+            for h, c in sorted(by_hour.items())
+            if c["scored"]
+        ],
+        "coverage": coverage(venue, period),
+    }
+
+
+def sales(venue, period: Period) -> dict:
+    entrances = counts_entrances(venue)
+    by_hour: dict[int, Counter] = defaultdict(Counter)
+    pairs = []
+    revenue = Decimal(0)
+    for row in _hours(venue, period).values("hour_start", "visits", "entries", "transactions", "revenue", "items"):
+        hour = period.local(row["hour_start"]).hour
+        visitors = row["entries" if entrances else "visits"]
+        by_hour[hour].update(transactions=row["transactions"], items=row["items"], visitors=visitors)
+        by_hour[hour]["revenue_cents"] += int(row["revenue"] * 100)
+        revenue += row["revenue"]
+        pairs.append((visitors, row["transactions"]))
+    transactions = sum(c["transactions"] for c in by_hour.values())
+    return {
+        "revenue": str(revenue),
+        "transactions": transactions,
+        "average_basket": str(round(revenue / transactions, 2)) if transactions else None,
+        "by_hour": [
+            {
+                "hour": h,
+                "revenue": str(Decimal(c["revenue_cents"]) / 100),
+                "transactions": c["transactions"],
+                "average_basket": str(round(Decimal(c["revenue_cents"]) / 100 / c["transactions"], 2))
+                if c["transactions"]
+                else None,
+            }
+            for h, c in sorted(by_hour.items())
+        ],
+        "traffic_sales_correlation": _pearson(pairs),
+        "coverage": coverage(venue, period),
+    }
+
+
+def _pearson(pairs: list[tuple[float, float]]) -> float | None:
+    if len(pairs) < 3:
+        return None
+    n = len(pairs)
+    mean_x, mean_y = sum(x for x, _ in pairs) / n, sum(y for _, y in pairs) / n
+    cov = sum((x - mean_x) * (y - mean_y) for x, y in pairs)
+    var_x, var_y = sum((x - mean_x) ** 2 for x, _ in pairs), sum((y - mean_y) ** 2 for _, y in pairs)
+    return round(cov / (var_x * var_y) ** 0.5, 4) if var_x and var_y else None
 
 
 @dataclass(frozen=True)
@@ -20,14 +306,14 @@ class VenueSummary:
 
 
 def venue_summary(venue) -> VenueSummary:
-    """All-time totals of a venue, straight from its events (the analytics API brings date ranges and rollups)."""
+    """All-time totals of a venue, straight from its events (for the venue page)."""
     visits = Visit.objects.filter(venue=venue).aggregate(
         count=Count("id"), average=Avg("duration_seconds"), with_demographics=Count("id", filter=~Q(age_bracket=""))
     )
     crossings = LineCrossing.objects.filter(venue=venue).aggregate(
         entries=Count("id", filter=Q(direction="in")), exits=Count("id", filter=Q(direction="out"))
     )
-    zones = (
+    zones_seen = (
         ZoneEvent.objects.filter(venue=venue, kind=ZoneEvent.Kind.EXITED)
         .values("zone__name")
         .annotate(visits=Count("id"), average_dwell=Avg("dwell_seconds"))
@@ -36,5 +322,5 @@ def venue_summary(venue) -> VenueSummary:
     return VenueSummary(
         visits=visits["count"], entries=crossings["entries"], exits=crossings["exits"],
         average_visit_seconds=visits["average"], with_demographics=visits["with_demographics"],
-        zones=[{"name": z["zone__name"], "visits": z["visits"], "average_dwell": z["average_dwell"]} for z in zones],
+        zones=[{"name": z["zone__name"], "visits": z["visits"], "average_dwell": z["average_dwell"]} for z in zones_seen],
     )  # fmt: skip

@@ -3,7 +3,9 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from analytics.api import analytics_views
 from ingest.api import EdgeEventsView, VideoJobViewSet
+from ingest.sales_api import VenueSalesCsvView, VenueSalesView
 from venues.api import ApiKeyViewSet, CameraViewSet, CountingLineViewSet, VenueViewSet, ZoneViewSet
 
 router = SimpleRouter()
@@ -17,4 +19,10 @@ router.register("jobs", VideoJobViewSet, basename="job")
 urlpatterns = [
     *router.urls,
     path("events", EdgeEventsView.as_view(), name="edge-events"),
+    *(
+        path(f"venues/<int:venue_id>/analytics/{name}/", view.as_view(), name=f"analytics-{name}")
+        for name, view in analytics_views().items()
+    ),
+    path("venues/<int:venue_id>/sales/", VenueSalesView.as_view(), name="sales-list"),
+    path("venues/<int:venue_id>/sales/csv/", VenueSalesCsvView.as_view(), name="sales-csv"),
 ]

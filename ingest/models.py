@@ -6,7 +6,6 @@ where it came from (a job or a device) and its own id there, so a retried write 
 """
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from pgvector.django import VectorField
 
@@ -171,6 +170,7 @@ class VenueHour(TenantOwned):
     hour_start = models.DateTimeField()
     visits = models.PositiveIntegerField(default=0)
     visit_seconds = models.FloatField(default=0)
+    visit_histogram = models.JSONField(default=dict, help_text="Visit durations: {bucket: count} (ingest.rollups).")
     entries = models.PositiveIntegerField(default=0)
     exits = models.PositiveIntegerField(default=0)
     with_demographics = models.PositiveIntegerField(default=0)
@@ -197,11 +197,13 @@ class ZoneHour(TenantOwned):
     zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="+")
     hour_start = models.DateTimeField()
     visits = models.PositiveIntegerField(default=0)
-    dwell_seconds = ArrayField(models.FloatField(), default=list, help_text="Each stay's dwell, for percentiles.")
+    dwell_seconds = models.FloatField(default=0)
+    dwell_histogram = models.JSONField(default=dict, help_text="Dwell of each stay: {bucket: count}.")
     queue_joined = models.PositiveIntegerField(default=0)
     queue_served = models.PositiveIntegerField(default=0)
     queue_abandoned = models.PositiveIntegerField(default=0)
-    wait_seconds = ArrayField(models.FloatField(), default=list, help_text="Each served/abandoned wait.")
+    wait_seconds = models.FloatField(default=0)
+    wait_histogram = models.JSONField(default=dict, help_text="Wait of each served or abandoned: {bucket: count}.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["zone", "hour_start"], name="zonehour_unique")]

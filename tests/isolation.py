@@ -6,8 +6,11 @@ route without deciding how the walk covers it fails the isolation test.
 
 from dataclasses import dataclass, field
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from analytics.api import ANSWERS
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,15 @@ class PostNamingVenue:
 
 
 @dataclass(frozen=True)
+class VenueScoped:
+    """A route under one venue (`venues/<venue_id>/...`): with A's venue every method must be a 404, a POST
+    even with a valid sale (as JSON, or as a CSV `file` when `upload`) that a leaky route would store."""
+
+    methods: tuple[str, ...]
+    upload: bool = False
+
+
+@dataclass(frozen=True)
 class NoTenantData:
     """Touches no tenant-owned object (login pages, API docs)."""
 
@@ -78,6 +90,9 @@ ROUTES = {
     "job-retry": Detail("job", methods=("post",)),
     "job-batch": CreateUnder("camera"),
     "edge-events": PostNamingVenue(),
+    "sales-list": VenueScoped(methods=("get", "post")),
+    "sales-csv": VenueScoped(methods=("post",), upload=True),
+    **{f"analytics-{name}": VenueScoped(methods=("get",)) for name in ANSWERS},
     "home": Listing("venue", api=False),
     "venue-page": Detail("venue", api=False, methods=("get",)),
     "tenant-switch": TenantSwitch(),
@@ -226,6 +241,18 @@ def _walk_route(run, route, kind, label, client, is_key):
                  "line": a.line.pk, "direction": "in"}  # fmt: skip
         body = {"device": "intruder", "venue": a.venue.pk, "events": [event]}
         run.expect(label, f"POST {url} naming A's venue", client.post(url, body, format="json"), {404})
+    elif isinstance(kind, VenueScoped):
+        url = reverse(route.name, kwargs={route.params[0]: a.venue.pk})
+        for method in kind.methods:
+            if method == "get":
+                response = client.get(url)
+            elif kind.upload:
+                upload = SimpleUploadedFile("sales.csv", b"id,at,amount\nintruder-1,2025-01-15T10:00:00,1.00\n")
+                response = client.post(url, {"file": upload}, format="multipart")
+            else:
+                sale = {"id": "intruder-1", "at": "2025-01-15T10:00:00", "amount": "1.00"}
+                response = getattr(client, method)(url, {"sales": [sale]}, format="json")
+            run.expect(label, f"{method.upper()} {url}", response, {404})
     elif isinstance(kind, TenantSwitch):
         url = reverse(route.name)
         client.post(url, {"tenant": a.tenant.pk})

@@ -64,8 +64,10 @@ def test_rollups_follow_the_events(world_a):
         assert (hour.visits, hour.entries, hour.exits, hour.with_demographics, hour.engaged) == (1, 1, 1, 1, 1)
         assert hour.hour_start.isoformat() == "2026-11-20T09:00:00+00:00" and hour.visit_seconds == 300
         zone = ZoneHour.objects.get(zone=world_a.zone)
-        assert (zone.visits, zone.dwell_seconds, zone.queue_joined, zone.queue_abandoned) == (1, [120.0], 1, 1)
-        assert zone.wait_seconds == [60.0]
+        assert (zone.visits, zone.dwell_seconds, zone.queue_joined, zone.queue_abandoned) == (1, 120.0, 1, 1)
+        assert zone.wait_seconds == 60.0
+        # geometric buckets of ratio 1.15: 120 s falls in bucket 34 (1.15^34 = 115.5), 60 s in 29, 300 s in 40
+        assert (zone.dwell_histogram, zone.wait_histogram, hour.visit_histogram) == ({"34": 1}, {"29": 1}, {"40": 1})
 
 
 def test_bad_events_are_rejected_one_by_one_with_reasons(world_a, world_b):

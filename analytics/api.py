@@ -1,0 +1,73 @@
+import zoneinfo
+from datetime import date, timedelta
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics import selectors
+from analytics.periods import Period
+from venues.models import Venue
+
+MAX_DAYS = 400
+PERIOD_PARAMETERS = [
+    OpenApiParameter("from", OpenApiTypes.DATE, description="First local day (default: 6 days before `to`)."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last local day, included (default: today at the venue)."),
+]
+ANSWERS = {
+    "overview": selectors.overview,
+    "hourly": selectors.hourly,
+    "daily": selectors.daily,
+    "heatmap": selectors.heatmap,
+    "zones": selectors.zones,
+    "queues": selectors.queues,
+    "demographics": selectors.demographics,
+    "engagement": selectors.engagement,
+    "sales": selectors.sales,
+}
+
+
+def period_from(request, venue) -> Period:
+    """The `from`/`to` local days of a request, checked: a bad date or a reversed range is a 400."""
+    errors, days = {}, {}
+    for name in ("from", "to"):
+        raw = request.query_params.get(name)
+        if raw:
+            try:
+                days[name] = date.fromisoformat(raw)
+            except ValueError:
+                errors[name] = f"{raw!r} is not a date like 2026-11-20."
+    if errors:
+        raise ValidationError(errors)
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo(venue.time_zone)).date()
+    last = days.get("to", today)
+    first = days.get("from", last - timedelta(days=6))
+    if first > last:
+        raise ValidationError({"from": "The first day is after the last day."})
+    if (last - first).days + 1 > MAX_DAYS:
+        raise ValidationError({"from": f"At most {MAX_DAYS} days at a time."})
+    return Period(first, last, venue.time_zone)
+
+
+class VenueAnalyticsView(APIView):
+    """One analytics answer for a venue over whole local days (`?from=&to=`), with its coverage."""
+
+    answer = "overview"
+
+    def get(self, request, venue_id):
+        venue = get_object_or_404(Venue.objects.all(), pk=venue_id)
+        return Response(ANSWERS[self.answer](venue, period_from(request, venue)))
+
+
+def analytics_views() -> dict[str, type]:
+    """A documented view class per answer (each gets its own operation in the OpenAPI schema)."""
+    views = {}
+    for name, selector in ANSWERS.items():
+        doc = (selector.__doc__ or "").strip()
+        view = type(f"Venue{name.title()}View", (VenueAnalyticsView,), {"answer": name, "__doc__": doc})
+        views[name] = extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT, summary=name)(view)
+    return views

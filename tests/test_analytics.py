@@ -1,0 +1,146 @@
+"""Analytics answers checked against hand-computed ones, in the venue's local time (Europe/Paris)."""
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import key_client, session_client
+from venues.models import Zone
+from venues.tenancy import tenant_scope
+
+pytestmark = pytest.mark.django_db
+
+
+def post(world, events):
+    response = key_client(world.key).post(
+        reverse("edge-events"), {"device": "cam-1", "venue": world.venue.pk, "events": events}, format="json"
+    )
+    assert response.status_code == 200 and not response.json()["rejected"], response.json()
+
+
+def visit(n, at, ended, **extra):
+    return {"id": f"v{n}", "type": "visit", "visit": f"v{n}", "at": at, "ended_at": ended, **extra}
+
+
+def crossing(n, at, direction="in"):
+    return {"id": f"c{n}", "type": "line_crossed", "visit": f"v{n}", "at": at, "line": "LINE", "direction": direction}
+
+
+def answer(world, name, **period):
+    response = session_client(world.owner).get(reverse(f"analytics-{name}", args=[world.venue.pk]), period)
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+@pytest.fixture
+def week(world_a):
+    """Friday 20 and Saturday 21 November 2026 in Paris (UTC+1), with a visit crossing midnight."""
+    line = world_a.line.pk
+    events = [
+        visit(1, "2026-11-20T10:00:00+01:00", "2026-11-20T10:10:00+01:00", engagement={"score": 80, "behaviour": "engaged"},
+              demographics={"age_bracket": "25-34", "age_confidence": 0.6, "gender": "female", "gender_confidence": 0.9}),
+        visit(2, "2026-11-20T10:30:00+01:00", "2026-11-20T10:31:00+01:00", engagement={"score": 10, "behaviour": "passing"}),
+        visit(3, "2026-11-20T23:50:00+01:00", "2026-11-21T00:20:00+01:00"),  # counted on the day it started
+        crossing(1, "2026-11-20T10:00:05+01:00"), crossing(2, "2026-11-20T10:30:05+01:00"),
+        crossing(3, "2026-11-20T23:50:10+01:00"), crossing(4, "2026-11-21T00:05:00+01:00"),
+        crossing(1, "2026-11-20T10:09:55+01:00", "out") | {"id": "c1-out"},
+    ]  # fmt: skip
+    for event in events:
+        if event.get("line") == "LINE":
+            event["line"] = line
+    post(world_a, events)
+    return world_a
+
+
+def test_overview(week):
+    result = answer(week, "overview", **{"from": "2026-11-20", "to": "2026-11-21"})
+    assert (result["visitors"], result["visitors_counted_by"], result["visits"]) == (4, "entrance line", 3)
+    assert (result["entries"], result["exits"]) == (4, 1)
+    assert result["average_visit_seconds"] == pytest.approx((600 + 60 + 1800) / 3, abs=0.1)
+    assert 600 / 1.15 <= result["median_visit_seconds"] <= 600 * 1.15  # the middle visit lasted 10 minutes
+    assert result["peak_occupancy_hour"] == "2026-11-20T23:00:00+01:00"  # 1800 s of visit that hour
+    assert result["peak_occupancy"] == 0.5
+    assert result["visitors_change_week_over_week"] is None  # nothing the week before
+    assert result["coverage"] == {
+        "hours_in_period": 48,
+        "hours_with_data": 3,
+        "share": 0.0625,
+        "first_hour": "2026-11-20T10:00:00+01:00",
+        "last_hour": "2026-11-21T00:00:00+01:00",
+    }
+
+
+def test_daily_and_hourly_in_local_time(week):
+    days = answer(week, "daily", **{"from": "2026-11-20", "to": "2026-11-21"})["days"]
+    assert [(d["date"], d["visitors"], d["visits"]) for d in days] == [("2026-11-20", 3, 3), ("2026-11-21", 1, 0)]
+    hours = answer(week, "hourly", **{"from": "2026-11-20", "to": "2026-11-21"})["hours"]
+    assert {h["hour"]: h["visitors"] for h in hours if h["visitors"]} == {0: 1, 10: 2, 23: 1}
+    assert hours[10]["visitors_per_day"] == 1.0
+
+
+def test_heatmap_weekday_by_hour(week):
+    grid = answer(week, "heatmap", **{"from": "2026-11-16", "to": "2026-11-22"})["visitors"]
+    assert grid[4][10] == 2 and grid[4][23] == 1 and grid[5][0] == 1  # Friday 10:00 and 23:00, Saturday 00:00
+    assert sum(map(sum, grid)) == 4
+
+
+def test_engagement_and_demographics(week):
+    engagement = answer(week, "engagement", **{"from": "2026-11-20", "to": "2026-11-20"})
+    assert engagement["average_score"] == 45.0 and engagement["behaviours"]["engaged"] == 1
+    assert engagement["by_hour"] == [{"hour": 10, "average_score": 45.0}]
+    people = answer(week, "demographics", **{"from": "2026-11-20", "to": "2026-11-20"})
+    assert people["age_brackets"] == {"25-34": 1} and people["genders"] == {"female": 1}
+    assert people["share_with_demographics"] == pytest.approx(1 / 3, abs=1e-4)
+
+
+def test_a_dst_day_has_25_hours_and_its_repeated_hour_counts_twice(world_a):
+    """Sunday 25 October 2026: Paris clocks go back from 03:00 CEST to 02:00 CET."""
+    events = [visit(1, "2026-10-25T02:30:00+02:00", "2026-10-25T02:35:00+02:00"),
+              visit(2, "2026-10-25T02:30:00+01:00", "2026-10-25T02:40:00+01:00"),
+              crossing(1, "2026-10-25T02:30:01+02:00"), crossing(2, "2026-10-25T02:30:01+01:00")]  # fmt: skip
+    for event in events[2:]:
+        event["line"] = world_a.line.pk
+    post(world_a, events)
+    overview = answer(world_a, "overview", **{"from": "2026-10-25", "to": "2026-10-25"})
+    # the repeated 02:00 hour is one local-hour bucket (PostgreSQL reads the local 02:00 as one instant)
+    assert overview["coverage"]["hours_in_period"] == 25 and overview["coverage"]["hours_with_data"] == 1
+    hours = answer(world_a, "hourly", **{"from": "2026-10-25", "to": "2026-10-25"})["hours"]
+    assert hours[2]["visitors"] == hours[2]["visits"] == 2  # both 02:30s, an hour apart, are 02:xx local
+    assert answer(world_a, "heatmap", **{"from": "2026-10-25", "to": "2026-10-25"})["visitors"][6][2] == 2
+
+
+def test_zones_and_queues(world_a):
+    with tenant_scope(world_a.tenant):
+        queue = Zone.objects.create(camera=world_a.camera, name="Tills queue", kind="queue",
+                                    polygon=[[0.5, 0.5], [1, 0.5], [1, 1]])  # fmt: skip
+    zone = world_a.zone.pk
+    events = [visit(n, f"2026-11-20T11:0{n}:00+01:00", f"2026-11-20T11:0{n}:59+01:00") for n in range(1, 4)] + [
+        {"id": "z1", "type": "zone_exited", "visit": "v1", "at": "2026-11-20T11:02:00+01:00", "zone": zone,
+         "entered_at": "2026-11-20T11:01:00+01:00"},
+        {"id": "z2", "type": "zone_exited", "visit": "v2", "at": "2026-11-20T11:07:00+01:00", "zone": zone,
+         "entered_at": "2026-11-20T11:02:00+01:00"},
+        {"id": "q1", "type": "queue_joined", "visit": "v1", "at": "2026-11-20T11:03:00+01:00", "zone": queue.pk},
+        {"id": "q2", "type": "queue_served", "visit": "v1", "at": "2026-11-20T11:05:00+01:00", "zone": queue.pk,
+         "joined_at": "2026-11-20T11:03:00+01:00"},
+        {"id": "q3", "type": "queue_joined", "visit": "v2", "at": "2026-11-20T11:04:00+01:00", "zone": queue.pk},
+        {"id": "q4", "type": "queue_abandoned", "visit": "v2", "at": "2026-11-20T11:04:30+01:00", "zone": queue.pk,
+         "joined_at": "2026-11-20T11:04:00+01:00"},
+    ]  # fmt: skip
+    post(world_a, events)
+    zones = {z["name"]: z for z in answer(world_a, "zones", **{"from": "2026-11-20", "to": "2026-11-20"})["zones"]}
+    front = zones["Front"]
+    assert front["visits"] == 2 and front["total_dwell_seconds"] == 360.0 and not front["dead"]
+    assert 60 / 1.15 <= front["dwell_median_seconds"] <= 60 * 1.15  # 60 s and 300 s: the lower one is the median
+    assert 300 / 1.15 <= front["dwell_p90_seconds"] <= 300 * 1.15
+    assert zones["Tills queue"]["dead"]  # nobody's stay was recorded in it (only queue events)
+    (tills,) = answer(world_a, "queues", **{"from": "2026-11-20", "to": "2026-11-20"})["queues"]
+    assert (tills["joined"], tills["served"], tills["abandoned"], tills["abandonment_rate"]) == (2, 1, 1, 0.5)
+    assert tills["by_hour"] == [{"hour": 11, "joined": 2, "served": 1, "abandoned": 1}]
+
+
+def test_bad_periods_are_400s_and_other_tenants_404(week, world_b):
+    client = session_client(week.owner)
+    url = reverse("analytics-overview", args=[week.venue.pk])
+    assert client.get(url, {"from": "2026-13-01"}).json() == {"from": "'2026-13-01' is not a date like 2026-11-20."}
+    assert client.get(url, {"from": "2026-11-21", "to": "2026-11-20"}).status_code == 400
+    assert client.get(url, {"from": "2020-01-01", "to": "2026-11-20"}).status_code == 400
+    assert session_client(world_b.owner).get(url).status_code == 404
