@@ -43,7 +43,7 @@ def histogram_percentile(histogram: dict, fraction: float) -> float | None:
 
 _LOCAL_HOUR = "date_trunc('hour', {column} AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s"
 _BUCKET = f"greatest(0, floor(ln(greatest({{column}}, 1.0)) / ln({BUCKET_RATIO})))::int"
-_IN_RANGE = "venue_id = %(venue)s AND at >= %(low)s AND at < %(high)s"
+_IN_RANGE = "venue_id = %(venue)s AND ({windows})"  # filled in by `_windows`
 
 
 def _histogram(value: str, where: str, source: str, keys: str) -> str:
@@ -128,6 +128,21 @@ GROUP BY 3, 4, 5
 """
 
 
+def _windows(hours: list[datetime]) -> tuple[str, dict]:
+    """SQL selecting the rows of these hours by index range scans: merged windows from an hour before each
+    hour (a local hour repeated by a DST change is one bucket spanning two real hours) to its end."""
+    merged: list[list[datetime]] = []
+    for hour in sorted(hours):
+        low, high = hour - timedelta(hours=1), hour + timedelta(hours=1)
+        if merged and low <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], high)
+        else:
+            merged.append([low, high])
+    clauses = " OR ".join(f"(at >= %(low{n})s AND at < %(high{n})s)" for n in range(len(merged)))
+    params = {f"{edge}{n}": value for n, window in enumerate(merged) for edge, value in zip(("low", "high"), window, strict=True)}
+    return clauses, params
+
+
 def local_hour_starts(moments: Iterable[datetime], time_zone: str) -> list[datetime]:
     """The starts of the venue-local clock hours that contain these moments."""
     moments = list(moments)
@@ -146,15 +161,12 @@ def hours_refresh(venue, moments: Iterable[datetime]) -> None:
     hours = local_hour_starts(moments, venue.time_zone)
     if not hours:
         return
-    params = {  # a local hour repeated by a DST change spans two real hours: read one more on each side
-        "venue": venue.pk, "tenant": venue.tenant_id, "tz": venue.time_zone, "hours": hours,
-        "low": min(hours) - timedelta(hours=1), "high": max(hours) + timedelta(hours=2),
-    }  # fmt: skip
+    windows, params = _windows(hours)
+    params.update(venue=venue.pk, tenant=venue.tenant_id, tz=venue.time_zone, hours=hours)
     with transaction.atomic(), connection.cursor() as cursor:
         # two writes of the same hour at once would both rebuild its rows, and the second would conflict
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ROLLUP_LOCK, venue.pk])
         for model in (VenueHour, ZoneHour, DemographicHour):
             model.objects.filter(venue_id=venue.pk, hour_start__in=hours).delete()
-        cursor.execute(_VENUE_HOURS, params)
-        cursor.execute(_ZONE_HOURS, params)
-        cursor.execute(_DEMOGRAPHIC_HOURS, params)
+        for statement in (_VENUE_HOURS, _ZONE_HOURS, _DEMOGRAPHIC_HOURS):
+            cursor.execute(statement.replace("{windows}", windows), params)
