@@ -28,6 +28,8 @@ ANSWERS = {
     "demographics": selectors.demographics,
     "engagement": selectors.engagement,
     "sales": selectors.sales,
+    "funnel": selectors.funnel,
+    "spatial": selectors.spatial,
 }
 
 
@@ -71,3 +73,14 @@ def analytics_views() -> dict[str, type]:
         view = type(f"Venue{name.title()}View", (VenueAnalyticsView,), {"answer": name, "__doc__": doc})
         views[name] = extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT, summary=name)(view)
     return views
+
+
+class VenueComparisonView(APIView):
+    """The tenant's venues side by side over the same local days (`?from=&to=`), with per-type benchmarks."""
+
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        venues = list(Venue.objects.order_by("name"))
+        reference = venues[0] if venues else Venue(time_zone="UTC")
+        period = period_from(request, reference)
+        return Response(selectors.venue_comparison(venues, period.first, period.last))

@@ -14,9 +14,9 @@ from decimal import Decimal
 from django.db.models import Avg, Count, Q, Sum
 
 from analytics.periods import Period
-from ingest.models import DemographicHour, LineCrossing, VenueHour, Visit, ZoneEvent, ZoneHour
+from ingest.models import CameraHour, DemographicHour, LineCrossing, VenueHour, Visit, ZoneEvent, ZoneHour
 from ingest.rollups import histogram_percentile
-from venues.models import CountingLine, Zone
+from venues.models import Camera, CountingLine, Zone
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -283,6 +283,76 @@ def sales(venue, period: Period) -> dict:
         "traffic_sales_correlation": _pearson(pairs),
         "coverage": coverage(venue, period),
     }
+
+
+def funnel(venue, period: Period) -> dict:
+    """Entered -> stayed in a zone -> joined a queue -> purchased. Stages are counted per visit identity (a
+    visit's key), each in the hour it happened; purchases are the POS transactions, which name no visit."""
+    entrances = counts_entrances(venue)
+    totals = _hours(venue, period).aggregate(
+        visits=Sum("visits"), entries=Sum("entries"), browsed=Sum("browsed"), queued=Sum("queued"),
+        transactions=Sum("transactions"),
+    )  # fmt: skip
+    entered = (totals["entries"] if entrances else totals["visits"]) or 0
+    stages = [("entered", entered), ("browsed", totals["browsed"] or 0), ("queued", totals["queued"] or 0),
+              ("purchased", totals["transactions"] or 0)]  # fmt: skip
+    return {
+        "stages": [
+            {"stage": name, "count": count, "share_of_entered": round(count / entered, 4) if entered else None}
+            for name, count in stages
+        ],
+        "coverage": coverage(venue, period),
+    }
+
+
+def spatial(venue, period: Period) -> dict:
+    """Where people stood, per camera: trajectory points (about one a second per person) on a grid over the image."""
+    columns, rows = CameraHour.GRID
+    grids: dict[int, list[list[int]]] = {}
+    for row in CameraHour.objects.filter(venue=venue, hour_start__gte=period.start, hour_start__lt=period.end).values(
+        "camera_id", "positions"
+    ):
+        grid = grids.setdefault(row["camera_id"], [[0] * columns for _ in range(rows)])
+        for cell, count in row["positions"].items():
+            grid[int(cell) // columns][int(cell) % columns] += count
+    cameras = Camera.objects.filter(venue=venue).order_by("name")
+    return {
+        "columns": columns, "rows": rows,
+        "cameras": [{"camera": c.pk, "name": c.name, "grid": grids.get(c.pk, [[0] * columns for _ in range(rows)])}
+                    for c in cameras],
+        "coverage": coverage(venue, period),
+    }  # fmt: skip
+
+
+def venue_comparison(tenant_venues, first, last) -> dict:
+    """The tenant's venues side by side over the same local days, and averages per venue type."""
+    venues = []
+    for venue in tenant_venues:
+        period = Period(first, last, venue.time_zone)
+        totals = _totals(venue, period, counts_entrances(venue))
+        venues.append({
+            "venue": venue.pk, "name": venue.name, "venue_type": venue.venue_type, "visitors": totals.visitors,
+            "average_visit_seconds": round(totals.visit_seconds / totals.visits, 1) if totals.visits else None,
+            "transactions": totals.transactions, "revenue": str(totals.revenue),
+            "conversion": round(totals.transactions / totals.visitors, 4) if totals.visitors and totals.transactions else None,
+            "visitors_per_day": round(totals.visitors / period.days, 1),
+        })  # fmt: skip
+    by_type: dict[str, list] = defaultdict(list)
+    for venue in venues:
+        by_type[venue["venue_type"]].append(venue)
+    benchmarks = [
+        {"venue_type": kind, "venues": len(group),
+         "visitors_per_day": round(sum(v["visitors_per_day"] for v in group) / len(group), 1),
+         "conversion": _mean([v["conversion"] for v in group]),
+         "average_visit_seconds": _mean([v["average_visit_seconds"] for v in group])}
+        for kind, group in sorted(by_type.items())
+    ]  # fmt: skip
+    return {"venues": venues, "benchmarks": benchmarks, "first_day": first.isoformat(), "last_day": last.isoformat()}
+
+
+def _mean(values: list) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(sum(known) / len(known), 4) if known else None
 
 
 def _pearson(pairs: list[tuple[float, float]]) -> float | None:

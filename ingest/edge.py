@@ -121,6 +121,25 @@ def _zone_path(value, name, ctx) -> list[str]:
     return value
 
 
+@_schema(
+    {
+        "type": "array",
+        "maxItems": 20000,
+        "items": {"type": "array", "items": {"type": "number"}, "minItems": 3, "maxItems": 3},
+        "description": "[[seconds since the visit started, x, y], ...]: the feet, 0..1 of the image.",
+    }
+)
+def _trajectory(value, name, ctx) -> list:
+    if not isinstance(value, list) or len(value) > 20000:
+        raise Reject(name, "must be a list of [seconds, x, y] points")
+    for point in value:
+        if (not isinstance(point, list) or len(point) != 3
+                or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in point)
+                or not (0 <= point[1] <= 1 and 0 <= point[2] <= 1)):  # fmt: skip
+            raise Reject(name, "must be [seconds, x, y] points with x and y between 0 and 1")
+    return value
+
+
 _confidence = _number(0, 1)
 DEMOGRAPHICS = {"age_bracket": _choice(*AGE_BRACKETS), "age_confidence": _confidence,
                 "gender": _choice("female", "male"), "gender_confidence": _confidence}  # fmt: skip
@@ -134,6 +153,7 @@ EVENT_FIELDS: dict[str, dict[str, Callable]] = {
         "zone_path": _optional(_zone_path),
         "demographics": _optional(_object(DEMOGRAPHICS)),
         "engagement": _optional(_object(ENGAGEMENT)),
+        "trajectory": _optional(_trajectory),
     },
     "zone_entered": {"at": _time, "zone": _reference("zones")},
     "zone_exited": {"at": _time, "zone": _reference("zones"), "entered_at": _time},
@@ -202,7 +222,10 @@ def rows_from_device(device: str, venue, camera_id: int | None, events: list, ct
 
 
 def _visit(common: dict, values: dict, visit_key: str) -> Visit:
-    visit = Visit(**{**common, "key": visit_key}, ended_at=values["ended_at"], zone_path=values["zone_path"] or [])
+    visit = Visit(
+        **{**common, "key": visit_key}, ended_at=values["ended_at"], zone_path=values["zone_path"] or [],
+        trajectory=values["trajectory"] or [],
+    )  # fmt: skip
     if visit.ended_at:
         visit.duration_seconds = (visit.ended_at - visit.at).total_seconds()
     if values["demographics"]:

@@ -180,6 +180,8 @@ class VenueHour(TenantOwned):
     browsing = models.PositiveIntegerField(default=0)
     waiting = models.PositiveIntegerField(default=0)
     passing = models.PositiveIntegerField(default=0)
+    browsed = models.PositiveIntegerField(default=0, help_text="Visits that stayed in a zone (by the stay's hour).")
+    queued = models.PositiveIntegerField(default=0, help_text="Visits that joined a queue (by the joining hour).")
     transactions = models.PositiveIntegerField(default=0)
     revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     items = models.PositiveIntegerField(default=0)
@@ -208,6 +210,21 @@ class ZoneHour(TenantOwned):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["zone", "hour_start"], name="zonehour_unique")]
         indexes = [models.Index(fields=["venue", "hour_start"], name="zonehour_venue_hour")]
+
+
+class CameraHour(TenantOwned):
+    """Where people stood on a camera's image in an hour: trajectory points counted on a grid."""
+
+    GRID = (32, 18)  # columns, rows over the image
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="+")
+    hour_start = models.DateTimeField()
+    positions = models.JSONField(default=dict, help_text="{cell: count}, cell = row * columns + column.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["camera", "hour_start"], name="camerahour_unique")]
+        indexes = [models.Index(fields=["venue", "hour_start"], name="camerahour_venue_hour")]
 
 
 class DemographicHour(TenantOwned):

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 
-from ingest.models import DemographicHour, VenueHour, ZoneHour
+from ingest.models import CameraHour, DemographicHour, VenueHour, ZoneHour
 
 _ROLLUP_LOCK = 7301  # pg_advisory_xact_lock class: one rebuild per venue at a time
 BUCKET_RATIO = 1.15  # bucket i holds durations in [1.15^i, 1.15^(i+1)) seconds; bucket 0 also holds 0-1 s
@@ -80,18 +80,28 @@ sales AS (
     SELECT {_LOCAL_HOUR.format(column="at")} AS hour_start, count(*) AS transactions,
            sum(amount) AS revenue, sum(items) AS items
     FROM ingest_sale WHERE {_IN_RANGE} GROUP BY 1
+),
+browsed AS (
+    SELECT {_LOCAL_HOUR.format(column="at")} AS hour_start, count(DISTINCT visit_key) AS browsed
+    FROM ingest_zoneevent WHERE {_IN_RANGE} AND kind = 'exited' GROUP BY 1
+),
+queued AS (
+    SELECT {_LOCAL_HOUR.format(column="at")} AS hour_start, count(DISTINCT visit_key) AS queued
+    FROM ingest_queueevent WHERE {_IN_RANGE} AND kind = 'joined' GROUP BY 1
 )
 INSERT INTO ingest_venuehour (tenant_id, venue_id, hour_start, visits, visit_seconds, visit_histogram,
     with_demographics, engagement_score_sum, engagement_scored, engaged, browsing, waiting, passing, entries, exits,
-    transactions, revenue, items)
+    browsed, queued, transactions, revenue, items)
 SELECT %(tenant)s, %(venue)s, hours.hour_start, coalesce(v.visits, 0), coalesce(v.visit_seconds, 0),
     coalesce(d.histogram, '{{}}'), coalesce(v.with_demographics, 0), coalesce(v.engagement_score_sum, 0),
     coalesce(v.engagement_scored, 0), coalesce(v.engaged, 0), coalesce(v.browsing, 0), coalesce(v.waiting, 0),
-    coalesce(v.passing, 0), coalesce(c.entries, 0), coalesce(c.exits, 0), coalesce(s.transactions, 0),
-    coalesce(s.revenue, 0), coalesce(s.items, 0)
+    coalesce(v.passing, 0), coalesce(c.entries, 0), coalesce(c.exits, 0), coalesce(b.browsed, 0),
+    coalesce(q.queued, 0), coalesce(s.transactions, 0), coalesce(s.revenue, 0), coalesce(s.items, 0)
 FROM hours LEFT JOIN visits v USING (hour_start) LEFT JOIN durations d USING (hour_start)
     LEFT JOIN crossings c USING (hour_start) LEFT JOIN sales s USING (hour_start)
-WHERE v.visits IS NOT NULL OR c.entries IS NOT NULL OR s.transactions IS NOT NULL
+    LEFT JOIN browsed b USING (hour_start) LEFT JOIN queued q USING (hour_start)
+WHERE v.visits IS NOT NULL OR c.entries IS NOT NULL OR s.transactions IS NOT NULL OR b.browsed IS NOT NULL
+    OR q.queued IS NOT NULL
 """
 
 _ZONE_HOURS = f"""
@@ -125,6 +135,20 @@ FROM ingest_visit
 WHERE {_IN_RANGE} AND age_bracket <> '' AND ended_at IS NOT NULL
     AND {_LOCAL_HOUR.format(column="at")} = ANY(%(hours)s::timestamptz[])
 GROUP BY 3, 4, 5
+"""
+
+
+_CAMERA_HOURS = f"""
+INSERT INTO ingest_camerahour (tenant_id, venue_id, camera_id, hour_start, positions)
+SELECT %(tenant)s, %(venue)s, camera_id, hour_start, jsonb_object_agg(cell, n) FROM (
+    SELECT camera_id, {_LOCAL_HOUR.format(column="at")} AS hour_start,
+           least(floor((point->>2)::float * {CameraHour.GRID[1]}), {CameraHour.GRID[1] - 1})::int * {CameraHour.GRID[0]}
+           + least(floor((point->>1)::float * {CameraHour.GRID[0]}), {CameraHour.GRID[0] - 1})::int AS cell,
+           count(*) AS n
+    FROM ingest_visit, jsonb_array_elements(trajectory) AS point
+    WHERE {_IN_RANGE} AND camera_id IS NOT NULL AND ended_at IS NOT NULL
+    GROUP BY 1, 2, 3
+) cells WHERE hour_start = ANY(%(hours)s::timestamptz[]) GROUP BY camera_id, hour_start
 """
 
 
@@ -166,7 +190,7 @@ def hours_refresh(venue, moments: Iterable[datetime]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         # two writes of the same hour at once would both rebuild its rows, and the second would conflict
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ROLLUP_LOCK, venue.pk])
-        for model in (VenueHour, ZoneHour, DemographicHour):
+        for model in (VenueHour, ZoneHour, DemographicHour, CameraHour):
             model.objects.filter(venue_id=venue.pk, hour_start__in=hours).delete()
-        for statement in (_VENUE_HOURS, _ZONE_HOURS, _DEMOGRAPHIC_HOURS):
+        for statement in (_VENUE_HOURS, _ZONE_HOURS, _DEMOGRAPHIC_HOURS, _CAMERA_HOURS):
             cursor.execute(statement.replace("{windows}", windows), params)

@@ -63,6 +63,11 @@ class VenueScoped:
 
 
 @dataclass(frozen=True)
+class TenantWide:
+    """Answers about all of the caller's tenant (venue comparison): 200, and nothing of A's in it."""
+
+
+@dataclass(frozen=True)
 class NoTenantData:
     """Touches no tenant-owned object (login pages, API docs)."""
 
@@ -93,6 +98,7 @@ ROUTES = {
     "sales-list": VenueScoped(methods=("get", "post")),
     "sales-csv": VenueScoped(methods=("post",), upload=True),
     **{f"analytics-{name}": VenueScoped(methods=("get",)) for name in ANSWERS},
+    "analytics-venues": TenantWide(),
     "home": Listing("venue", api=False),
     "venue-page": Detail("venue", api=False, methods=("get",)),
     "tenant-switch": TenantSwitch(),
@@ -253,6 +259,9 @@ def _walk_route(run, route, kind, label, client, is_key):
                 sale = {"id": "intruder-1", "at": "2025-01-15T10:00:00", "amount": "1.00"}
                 response = getattr(client, method)(url, {"sales": [sale]}, format="json")
             run.expect(label, f"{method.upper()} {url}", response, {404})
+    elif isinstance(kind, TenantWide):
+        url = reverse(route.name)
+        run.expect(label, f"GET {url}", client.get(url), {200})
     elif isinstance(kind, TenantSwitch):
         url = reverse(route.name)
         client.post(url, {"tenant": a.tenant.pk})

@@ -144,3 +144,60 @@ def test_bad_periods_are_400s_and_other_tenants_404(week, world_b):
     assert client.get(url, {"from": "2026-11-21", "to": "2026-11-20"}).status_code == 400
     assert client.get(url, {"from": "2020-01-01", "to": "2026-11-20"}).status_code == 400
     assert session_client(world_b.owner).get(url).status_code == 404
+
+
+def test_funnel_counts_each_stage_once_per_visit(world_a):
+    zone = world_a.zone.pk
+    events = [visit(n, f"2026-11-20T12:0{n}:00+01:00", f"2026-11-20T12:0{n}:50+01:00") for n in range(1, 5)]
+    events += [crossing(n, f"2026-11-20T12:0{n}:01+01:00") for n in range(1, 5)]
+    for n in (1, 2, 3):  # three visits stay in the zone, visit 1 twice
+        events.append({"id": f"z{n}", "type": "zone_exited", "visit": f"v{n}", "at": f"2026-11-20T12:0{n}:30+01:00",
+                       "zone": zone, "entered_at": f"2026-11-20T12:0{n}:10+01:00"})  # fmt: skip
+    events.append({"id": "z1b", "type": "zone_exited", "visit": "v1", "at": "2026-11-20T12:01:45+01:00", "zone": zone,
+                   "entered_at": "2026-11-20T12:01:40+01:00"})  # fmt: skip
+    events.append({"id": "q1", "type": "queue_joined", "visit": "v1", "at": "2026-11-20T12:01:48+01:00", "zone": zone})
+    for event in events:
+        if event.get("line") == "LINE":
+            event["line"] = world_a.line.pk
+    post(world_a, events)
+    session_client(world_a.owner).post(
+        reverse("sales-list", kwargs={"venue_id": world_a.venue.pk}),
+        {"sales": [{"id": "T1", "at": "2026-11-20T12:10:00", "amount": "9.90"}]}, format="json",
+    )  # fmt: skip
+    stages = answer(world_a, "funnel", **{"from": "2026-11-20", "to": "2026-11-20"})["stages"]
+    assert [(s["stage"], s["count"]) for s in stages] == [
+        ("entered", 4),
+        ("browsed", 3),
+        ("queued", 1),
+        ("purchased", 1),
+    ]
+    assert stages[1]["share_of_entered"] == 0.75
+
+
+def test_spatial_heatmap_counts_trajectory_points_on_the_grid(world_a):
+    track = [[0, 0.01, 0.99], [1, 0.01, 0.99], [2, 0.99, 0.01]]  # twice bottom-left, once top-right
+    key_client(world_a.key).post(
+        reverse("edge-events"),
+        {"device": "cam-1", "venue": world_a.venue.pk, "camera": world_a.camera.pk,
+         "events": [visit(1, "2026-11-20T12:00:00+01:00", "2026-11-20T12:00:03+01:00", trajectory=track)]},
+        format="json",
+    )  # fmt: skip
+    (camera,) = answer(world_a, "spatial", **{"from": "2026-11-20", "to": "2026-11-20"})["cameras"]
+    grid = camera["grid"]
+    assert len(grid) == 18 and len(grid[0]) == 32
+    assert grid[17][0] == 2 and grid[0][31] == 1 and sum(map(sum, grid)) == 3
+
+
+def test_venue_comparison_and_type_benchmarks(week, world_b):
+    with tenant_scope(week.tenant):
+        from venues.models import Venue
+
+        Venue.objects.create(tenant=week.tenant, name="Quiet outlet", venue_type="fashion", time_zone="Europe/Paris")
+    response = session_client(week.owner).get(reverse("analytics-venues"), {"from": "2026-11-20", "to": "2026-11-21"})
+    assert response.status_code == 200
+    result = response.json()
+    by_name = {v["name"]: v for v in result["venues"]}
+    assert set(by_name) == {week.venue.name, "Quiet outlet"}  # never another tenant's
+    assert by_name[week.venue.name]["visitors"] == 4 and by_name[week.venue.name]["visitors_per_day"] == 2.0
+    types = {b["venue_type"]: b for b in result["benchmarks"]}
+    assert types["retail"]["visitors_per_day"] == 2.0 and types["fashion"]["visitors_per_day"] == 0.0
