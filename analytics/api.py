@@ -1,15 +1,18 @@
 import zoneinfo
 from datetime import date, timedelta
 
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import selectors
+from analytics.events import EVENT_TYPES, events_of, page_of, streamed
 from analytics.periods import Period
 from venues.models import Venue
 
@@ -84,3 +87,48 @@ class VenueComparisonView(APIView):
         reference = venues[0] if venues else Venue(time_zone="UTC")
         period = period_from(request, reference)
         return Response(selectors.venue_comparison(venues, period.first, period.last))
+
+
+class _VenueEvents(APIView):
+    def _query(self, request, venue_id):
+        venue = get_object_or_404(Venue.objects.all(), pk=venue_id)
+        kind = request.query_params.get("type", "visit")
+        if kind not in EVENT_TYPES:
+            raise ValidationError({"type": f"Unknown event type {kind!r}; use one of {', '.join(EVENT_TYPES)}."})
+        camera = request.query_params.get("camera")
+        if camera is not None and not camera.isdigit():
+            raise ValidationError({"camera": f"Expected a camera id, got {camera!r}."})
+        return venue, kind, period_from(request, venue), int(camera) if camera else None
+
+
+EVENT_PARAMETERS = [
+    *PERIOD_PARAMETERS,
+    OpenApiParameter("type", str, enum=list(EVENT_TYPES), description="Which events (default: visit)."),
+    OpenApiParameter("camera", int, description="Only this camera's events."),
+]
+
+
+class VenueEventsView(_VenueEvents):
+    """A venue's stored events of one type, oldest first, paginated (`?page=`), times in local time."""
+
+    @extend_schema(parameters=EVENT_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    def get(self, request, venue_id):
+        venue, kind, period, camera = self._query(request, venue_id)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(events_of(venue, kind, period, camera), request, view=self)
+        return paginator.get_paginated_response(page_of(page, period))
+
+
+class VenueExportView(_VenueEvents):
+    """All of a venue's events of one type in a period as CSV or JSON, streamed (large ranges are fine)."""
+
+    @extend_schema(parameters=EVENT_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request, venue_id, extension):
+        venue, kind, period, camera = self._query(request, venue_id)
+        as_csv = extension == "csv"
+        response = StreamingHttpResponse(
+            streamed(venue, kind, period, camera, as_csv), content_type="text/csv" if as_csv else "application/json"
+        )
+        name = f"{venue.slug}-{kind}-{period.first}-{period.last}.{extension}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from analytics.api import VenueComparisonView, analytics_views
+from analytics.api import VenueComparisonView, VenueEventsView, VenueExportView, analytics_views
 from ingest.api import EdgeEventsView, VideoJobViewSet
 from ingest.sales_api import VenueSalesCsvView, VenueSalesView
 from venues.api import ApiKeyViewSet, CameraViewSet, CountingLineViewSet, VenueViewSet, ZoneViewSet
@@ -20,6 +20,16 @@ urlpatterns = [
     *router.urls,
     path("events", EdgeEventsView.as_view(), name="edge-events"),
     path("analytics/venues/", VenueComparisonView.as_view(), name="analytics-venues"),
+    path("venues/<int:venue_id>/events/", VenueEventsView.as_view(), name="venue-events"),
+    *(
+        path(
+            f"venues/<int:venue_id>/export.{extension}",
+            VenueExportView.as_view(),
+            {"extension": extension},
+            name=f"venue-export-{extension}",
+        )
+        for extension in ("csv", "json")
+    ),
     *(
         path(f"venues/<int:venue_id>/analytics/{name}/", view.as_view(), name=f"analytics-{name}")
         for name, view in analytics_views().items()

@@ -201,3 +201,28 @@ def test_venue_comparison_and_type_benchmarks(week, world_b):
     assert by_name[week.venue.name]["visitors"] == 4 and by_name[week.venue.name]["visitors_per_day"] == 2.0
     types = {b["venue_type"]: b for b in result["benchmarks"]}
     assert types["retail"]["visitors_per_day"] == 2.0 and types["fashion"]["visitors_per_day"] == 0.0
+
+
+def test_events_list_is_paginated_filtered_and_in_local_time(week):
+    client = session_client(week.owner)
+    url = reverse("venue-events", args=[week.venue.pk])
+    visits = client.get(url, {"from": "2026-11-20", "to": "2026-11-21"}).json()
+    assert visits["count"] == 3 and visits["results"][0]["at"] == "2026-11-20T10:00:00+01:00"
+    lines = client.get(url, {"type": "line", "from": "2026-11-21", "to": "2026-11-21"}).json()
+    assert [(r["line__name"], r["direction"]) for r in lines["results"]] == [("Door", "in")]
+    assert client.get(url, {"type": "teleport"}).json() == {
+        "type": "Unknown event type 'teleport'; use one of visit, zone, line, queue."
+    }
+
+
+def test_exports_stream_csv_and_json(week):
+    client = session_client(week.owner)
+    period = {"from": "2026-11-20", "to": "2026-11-21", "type": "line"}
+    response = client.get(reverse("venue-export-csv", args=[week.venue.pk]), period)
+    assert response.streaming and response["Content-Type"] == "text/csv"
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0] == "visit_key,camera_id,at,line_id,line__name,direction" and len(lines) == 1 + 5
+    assert lines[1].endswith(f",2026-11-20T10:00:05+01:00,{week.line.pk},Door,in")
+    response = client.get(reverse("venue-export-json", args=[week.venue.pk]), {**period, "type": "visit"})
+    rows = __import__("json").loads(b"".join(response.streaming_content))
+    assert [r["duration_seconds"] for r in rows] == [600.0, 60.0, 1800.0]
