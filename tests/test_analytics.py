@@ -131,6 +131,7 @@ def test_zones_and_queues(world_a):
     assert front["visits"] == 2 and front["total_dwell_seconds"] == 360.0 and not front["dead"]
     assert 60 / 1.15 <= front["dwell_median_seconds"] <= 60 * 1.15  # 60 s and 300 s: the lower one is the median
     assert 300 / 1.15 <= front["dwell_p90_seconds"] <= 300 * 1.15
+    assert front["occupancy_by_hour"] == [{"hour": 11, "average_people": 0.1}]  # 360 s of stays in that hour
     assert zones["Tills queue"]["dead"]  # nobody's stay was recorded in it (only queue events)
     (tills,) = answer(world_a, "queues", **{"from": "2026-11-20", "to": "2026-11-20"})["queues"]
     assert (tills["joined"], tills["served"], tills["abandoned"], tills["abandonment_rate"]) == (2, 1, 1, 0.5)
