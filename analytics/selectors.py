@@ -82,6 +82,9 @@ def _change(now: float, before: float) -> float | None:
 
 
 def overview(venue, period: Period) -> dict:
+    """Headline numbers. Peak occupancy is the busiest local hour's visit time divided by an hour (the average
+    number of people present if the visits that started then had been spread over it); week-over-week compares
+    visitors with the same days a week earlier."""
     entrances = counts_entrances(venue)
     now = _totals(venue, period, entrances)
     week_before = _totals(venue, period.shifted(-7), entrances)
