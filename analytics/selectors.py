@@ -163,22 +163,35 @@ def heatmap(venue, period: Period) -> dict:
 
 
 def zones(venue, period: Period) -> dict:
-    """Per zone: stays, dwell median and 90th percentile, share of visitors, dead zones, and occupancy over the day
-    (the average number of people in the zone during each local hour, from the dwell of stays ending then)."""
+    """Per zone: stays, dwell median and 90th percentile, share of visitors, dead zones, the average engagement
+    score of the visits that stayed there, and occupancy over the day (the average number of people in the zone
+    during each local hour, from the dwell of stays ending then)."""
     entrances = counts_entrances(venue)
     visitors = _totals(venue, period, entrances).visitors
     stats: dict[int, dict] = {}
     for row in ZoneHour.objects.filter(venue=venue, hour_start__gte=period.start, hour_start__lt=period.end).values(
-        "zone_id", "hour_start", "visits", "dwell_seconds", "dwell_histogram"
+        "zone_id",
+        "hour_start",
+        "visits",
+        "dwell_seconds",
+        "dwell_histogram",
+        "engagement_score_sum",
+        "engagement_scored",
     ):
-        zone = stats.setdefault(row["zone_id"], {"visits": 0, "dwell": 0.0, "histogram": {}, "by_hour": Counter()})
+        zone = stats.setdefault(
+            row["zone_id"], {"visits": 0, "dwell": 0.0, "histogram": {}, "by_hour": Counter(), "score": 0, "scored": 0}
+        )
+        zone["score"] += row["engagement_score_sum"]
+        zone["scored"] += row["engagement_scored"]
         zone["visits"] += row["visits"]
         zone["dwell"] += row["dwell_seconds"]
         zone["by_hour"][period.local(row["hour_start"]).hour] += row["dwell_seconds"]
         _add(zone["histogram"], row["dwell_histogram"])
     answer = []
     for zone in Zone.objects.filter(camera__venue=venue).order_by("name"):
-        s = stats.get(zone.pk, {"visits": 0, "dwell": 0.0, "histogram": {}, "by_hour": Counter()})
+        s = stats.get(
+            zone.pk, {"visits": 0, "dwell": 0.0, "histogram": {}, "by_hour": Counter(), "score": 0, "scored": 0}
+        )
         answer.append({
             "zone": zone.pk, "name": zone.name, "kind": zone.kind, "visits": s["visits"],
             "dwell_median_seconds": histogram_percentile(s["histogram"], 0.5),
@@ -186,6 +199,7 @@ def zones(venue, period: Period) -> dict:
             "total_dwell_seconds": round(s["dwell"], 1),
             "share_of_visitors": round(min(1.0, s["visits"] / visitors), 4) if visitors else None,
             "dead": s["visits"] == 0,
+            "average_engagement": round(s["score"] / s["scored"], 1) if s["scored"] else None,
             "occupancy_by_hour": [{"hour": h, "average_people": round(s["by_hour"][h] / 3600 / period.days, 3)}
                                   for h in sorted(s["by_hour"])],
         })  # fmt: skip

@@ -94,6 +94,7 @@ class EventRow(TenantOwned):
         indexes = [
             models.Index(fields=["venue", "at"], name="%(class)s_venue_at"),
             models.Index(fields=["job"], name="%(class)s_job"),
+            models.Index(fields=["tenant", "visit_key"], name="%(class)s_visit"),
         ]
 
 
@@ -201,6 +202,8 @@ class ZoneHour(TenantOwned):
     visits = models.PositiveIntegerField(default=0)
     dwell_seconds = models.FloatField(default=0)
     dwell_histogram = models.JSONField(default=dict, help_text="Dwell of each stay: {bucket: count}.")
+    engagement_score_sum = models.PositiveIntegerField(default=0, help_text="Of the visits whose stays ended here.")
+    engagement_scored = models.PositiveIntegerField(default=0)
     queue_joined = models.PositiveIntegerField(default=0)
     queue_served = models.PositiveIntegerField(default=0)
     queue_abandoned = models.PositiveIntegerField(default=0)

@@ -107,8 +107,13 @@ WHERE v.visits IS NOT NULL OR c.entries IS NOT NULL OR s.transactions IS NOT NUL
 _ZONE_HOURS = f"""
 WITH stays AS (
     SELECT zone_id, {_LOCAL_HOUR.format(column="at")} AS hour_start, count(*) AS visits,
-           coalesce(sum(dwell_seconds), 0) AS dwell_seconds
-    FROM ingest_zoneevent WHERE {_IN_RANGE} AND kind = 'exited' GROUP BY 1, 2
+           coalesce(sum(dwell_seconds), 0) AS dwell_seconds, coalesce(sum(score), 0) AS engagement_score_sum,
+           count(score) AS engagement_scored
+    FROM (
+        SELECT z.*, (SELECT engagement_score FROM ingest_visit v WHERE v.tenant_id = %(tenant)s AND v.key = z.visit_key)
+               AS score
+        FROM ingest_zoneevent z WHERE {_IN_RANGE} AND kind = 'exited'
+    ) exits GROUP BY 1, 2
 ),
 dwell AS ({_histogram("dwell_seconds", "kind = 'exited'", "ingest_zoneevent", "zone_id")}),
 queues AS (
@@ -119,9 +124,10 @@ queues AS (
 ),
 waits AS ({_histogram("wait_seconds", "wait_seconds IS NOT NULL", "ingest_queueevent", "zone_id")})
 INSERT INTO ingest_zonehour (tenant_id, venue_id, zone_id, hour_start, visits, dwell_seconds, dwell_histogram,
-    queue_joined, queue_served, queue_abandoned, wait_seconds, wait_histogram)
+    engagement_score_sum, engagement_scored, queue_joined, queue_served, queue_abandoned, wait_seconds, wait_histogram)
 SELECT %(tenant)s, %(venue)s, zone_id, hour_start, coalesce(s.visits, 0), coalesce(s.dwell_seconds, 0),
-    coalesce(d.histogram, '{{}}'), coalesce(q.joined, 0), coalesce(q.served, 0), coalesce(q.abandoned, 0),
+    coalesce(d.histogram, '{{}}'), coalesce(s.engagement_score_sum, 0), coalesce(s.engagement_scored, 0),
+    coalesce(q.joined, 0), coalesce(q.served, 0), coalesce(q.abandoned, 0),
     coalesce(q.wait_seconds, 0), coalesce(w.histogram, '{{}}')
 FROM stays s FULL JOIN queues q USING (zone_id, hour_start) LEFT JOIN dwell d USING (zone_id, hour_start)
     LEFT JOIN waits w USING (zone_id, hour_start)
@@ -163,7 +169,11 @@ def _windows(hours: list[datetime]) -> tuple[str, dict]:
         else:
             merged.append([low, high])
     clauses = " OR ".join(f"(at >= %(low{n})s AND at < %(high{n})s)" for n in range(len(merged)))
-    params = {f"{edge}{n}": value for n, window in enumerate(merged) for edge, value in zip(("low", "high"), window, strict=True)}
+    params = {
+        f"{edge}{n}": value
+        for n, window in enumerate(merged)
+        for edge, value in zip(("low", "high"), window, strict=True)
+    }
     return clauses, params
 
 

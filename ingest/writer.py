@@ -143,7 +143,10 @@ def rows_write(venue, rows: Rows) -> Written:
             Visit.objects.bulk_create(
                 news, update_conflicts=True, unique_fields=["tenant", "key"], update_fields=VISIT_SUMMARY_FIELDS
             )
-        hours_refresh(venue, {row.at for row in chain(rows.visits.values(), *rows.events.values())})
+        moments = {row.at for row in chain(rows.visits.values(), *rows.events.values())}
+        if rows.visits:  # a visit's engagement counts in the hours of its zone stays, which may be stored already
+            moments.update(ZoneEvent.objects.filter(visit_key__in=list(rows.visits)).values_list("at", flat=True))
+        hours_refresh(venue, moments)
     return Written(accepted=len(rows) - duplicates, duplicates=duplicates)
 
 

@@ -227,3 +227,15 @@ def test_exports_stream_csv_and_json(week):
     response = client.get(reverse("venue-export-json", args=[week.venue.pk]), {**period, "type": "visit"})
     rows = __import__("json").loads(b"".join(response.streaming_content))
     assert [r["duration_seconds"] for r in rows] == [600.0, 60.0, 1800.0]
+
+
+@pytest.mark.parametrize("visit_first", [True, False])
+def test_engagement_by_zone_whichever_arrives_first(world_a, visit_first):
+    the_visit = visit(1, "2026-11-20T12:00:00+01:00", "2026-11-20T12:10:00+01:00",
+                      engagement={"score": 80, "behaviour": "engaged"})  # fmt: skip
+    stay = {"id": "z1", "type": "zone_exited", "visit": "v1", "at": "2026-11-20T13:05:00+01:00",
+            "zone": world_a.zone.pk, "entered_at": "2026-11-20T12:01:00+01:00"}  # fmt: skip
+    for batch in ([the_visit], [stay]) if visit_first else ([stay], [the_visit]):
+        post(world_a, batch)
+    zones = {z["name"]: z for z in answer(world_a, "zones", **{"from": "2026-11-20", "to": "2026-11-20"})["zones"]}
+    assert zones["Front"]["average_engagement"] == 80.0
