@@ -95,6 +95,9 @@ def overview(venue, period: Period) -> dict:
         "visitors": now.visitors,
         "visitors_counted_by": "entrance line" if entrances else "visits",
         "visits": now.visits,
+        "unique_visitors": now.visits,
+        "unique_visitors_basis": "distinct visit identities: a person's separate visits count apart until returning "
+        "visitors are recognised",
         "entries": now.entries,
         "exits": now.exits,
         "average_visit_seconds": round(now.visit_seconds / now.visits, 1) if now.visits else None,

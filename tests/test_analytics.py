@@ -54,6 +54,7 @@ def week(world_a):
 def test_overview(week):
     result = answer(week, "overview", **{"from": "2026-11-20", "to": "2026-11-21"})
     assert (result["visitors"], result["visitors_counted_by"], result["visits"]) == (4, "entrance line", 3)
+    assert result["unique_visitors"] == 3
     assert (result["entries"], result["exits"]) == (4, 1)
     assert result["average_visit_seconds"] == pytest.approx((600 + 60 + 1800) / 3, abs=0.1)
     assert 600 / 1.15 <= result["median_visit_seconds"] <= 600 * 1.15  # the middle visit lasted 10 minutes
