@@ -6,12 +6,15 @@ any data, and the first and last hour with data, so a dashboard can say what a n
 
 from __future__ import annotations
 
+import zoneinfo
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Avg, Count, Q, Sum
+from django.db.models.functions import ExtractHour
 
 from analytics.periods import Period
 from ingest.models import CameraHour, DemographicHour, LineCrossing, VenueHour, Visit, ZoneEvent, ZoneHour
@@ -61,19 +64,36 @@ class Totals:
     histogram: dict
 
 
-def _totals(venue, period: Period, entrances: bool) -> Totals:
-    rows = list(_hours(venue, period).values("visits", "entries", "exits", "visit_seconds", "transactions",
-                                             "revenue", "visit_histogram"))  # fmt: skip
-    histogram: dict = {}
-    for row in rows:
-        _add(histogram, row["visit_histogram"])
-    visits = sum(r["visits"] for r in rows)
-    entries = sum(r["entries"] for r in rows)
+def summed_histograms(model, field: str, venue, period: Period, key: str | None = None) -> dict:
+    """Rollup histograms added up in the database: {bucket: count}, or {key value: {bucket: count}}."""
+    group = f"{key}, " if key else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {group}bucket, sum(n::int) FROM {model._meta.db_table}, jsonb_each_text({field}) AS h(bucket, n) "
+            "WHERE tenant_id = %s AND venue_id = %s AND hour_start >= %s AND hour_start < %s "
+            f"GROUP BY {group}bucket",
+            [venue.tenant_id, venue.pk, period.start, period.end],
+        )
+        rows = cursor.fetchall()
+    if not key:
+        return {bucket: count for bucket, count in rows}
+    grouped: dict = defaultdict(dict)
+    for value, bucket, count in rows:
+        grouped[value][bucket] = count
+    return grouped
+
+
+def _totals(venue, period: Period, entrances: bool, histogram: bool = False) -> Totals:
+    sums = _hours(venue, period).aggregate(
+        visits=Sum("visits"), entries=Sum("entries"), exits=Sum("exits"), visit_seconds=Sum("visit_seconds"),
+        transactions=Sum("transactions"), revenue=Sum("revenue"),
+    )  # fmt: skip
+    visits, entries = sums["visits"] or 0, sums["entries"] or 0
     return Totals(
-        visits=visits, visitors=entries if entrances else visits, entries=entries,
-        exits=sum(r["exits"] for r in rows), visit_seconds=sum(r["visit_seconds"] for r in rows),
-        transactions=sum(r["transactions"] for r in rows), revenue=sum((r["revenue"] for r in rows), Decimal(0)),
-        histogram=histogram,
+        visits=visits, visitors=entries if entrances else visits, entries=entries, exits=sums["exits"] or 0,
+        visit_seconds=sums["visit_seconds"] or 0.0, transactions=sums["transactions"] or 0,
+        revenue=sums["revenue"] or Decimal(0),
+        histogram=summed_histograms(VenueHour, "visit_histogram", venue, period) if histogram else {},
     )  # fmt: skip
 
 
@@ -86,7 +106,7 @@ def overview(venue, period: Period) -> dict:
     number of people present if the visits that started then had been spread over it); week-over-week compares
     visitors with the same days a week earlier."""
     entrances = counts_entrances(venue)
-    now = _totals(venue, period, entrances)
+    now = _totals(venue, period, entrances, histogram=True)
     week_before = _totals(venue, period.shifted(-7), entrances)
     busiest = (
         _hours(venue, period).order_by("-visit_seconds", "hour_start").values("hour_start", "visit_seconds").first()
@@ -169,27 +189,17 @@ def zones(venue, period: Period) -> dict:
     """Per zone: stays, dwell median and 90th percentile, share of visitors, dead zones, the average engagement
     score of the visits that stayed there, and occupancy over the day (the average number of people in the zone
     during each local hour, from the dwell of stays ending then)."""
-    entrances = counts_entrances(venue)
-    visitors = _totals(venue, period, entrances).visitors
-    stats: dict[int, dict] = {}
-    for row in ZoneHour.objects.filter(venue=venue, hour_start__gte=period.start, hour_start__lt=period.end).values(
-        "zone_id",
-        "hour_start",
-        "visits",
-        "dwell_seconds",
-        "dwell_histogram",
-        "engagement_score_sum",
-        "engagement_scored",
-    ):
-        zone = stats.setdefault(
-            row["zone_id"], {"visits": 0, "dwell": 0.0, "histogram": {}, "by_hour": Counter(), "score": 0, "scored": 0}
-        )
-        zone["score"] += row["engagement_score_sum"]
-        zone["scored"] += row["engagement_scored"]
-        zone["visits"] += row["visits"]
-        zone["dwell"] += row["dwell_seconds"]
-        zone["by_hour"][period.local(row["hour_start"]).hour] += row["dwell_seconds"]
-        _add(zone["histogram"], row["dwell_histogram"])
+    visitors = _totals(venue, period, counts_entrances(venue)).visitors
+    rows = ZoneHour.objects.filter(venue=venue, hour_start__gte=period.start, hour_start__lt=period.end)
+    histograms = summed_histograms(ZoneHour, "dwell_histogram", venue, period, key="zone_id")
+    stats = {
+        row["zone_id"]: {**row, "histogram": histograms.get(row["zone_id"], {}), "by_hour": Counter()}
+        for row in rows.values("zone_id").annotate(visits=Sum("visits"), dwell=Sum("dwell_seconds"),
+                                                    score=Sum("engagement_score_sum"), scored=Sum("engagement_scored"))
+    }  # fmt: skip
+    local_hour = ExtractHour("hour_start", tzinfo=zoneinfo.ZoneInfo(period.time_zone))
+    for row in rows.annotate(hour=local_hour).values("zone_id", "hour").annotate(dwell=Sum("dwell_seconds")):
+        stats[row["zone_id"]]["by_hour"][row["hour"]] += row["dwell"]
     answer = []
     for zone in Zone.objects.filter(camera__venue=venue).order_by("name"):
         s = stats.get(
