@@ -20,7 +20,7 @@ from venues.models import Venue
 from vision.sources import human_size
 
 
-class VenueLocalDateTimeField(serializers.DateTimeField):
+class ShownInVenueTimeField(serializers.DateTimeField):
     """A time shown in the time zone of the venue in the serializer's context."""
 
     def default_timezone(self):
@@ -29,7 +29,7 @@ class VenueLocalDateTimeField(serializers.DateTimeField):
 
 class SaleSerializer(serializers.ModelSerializer):
     id = serializers.SerializerMethodField(help_text="The POS transaction id, as posted.")
-    at = VenueLocalDateTimeField(read_only=True, help_text="When the sale happened, in the venue's local time.")
+    at = ShownInVenueTimeField(read_only=True, help_text="When the sale happened, in the venue's local time.")
 
     class Meta:
         model = Sale
