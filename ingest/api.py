@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ingest import edge
-from ingest.edge import batch_schema
 from ingest.models import VideoJob
 from ingest.serializers import VideoJobBatchSerializer, VideoJobCreateSerializer, VideoJobSerializer
 from ingest.services import video_job_cancel, video_job_create, video_job_retry
@@ -110,7 +109,7 @@ class EdgeEventsView(APIView):
     """
 
     @extend_schema(
-        request={"application/json": batch_schema()},
+        request={"application/json": edge.batch_schema()},
         responses={200: inline_serializer("EdgeEventsResult", {
             "accepted": serializers.IntegerField(), "duplicates": serializers.IntegerField(),
             "rejected": serializers.ListField(child=serializers.DictField(), help_text="index, id, field, message"),
