@@ -7,7 +7,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -108,13 +108,20 @@ EVENT_PARAMETERS = [
 ]
 
 
+class EventsPagination(CursorPagination):
+    """Cursor pages (`next`/`previous` links): no count of a range that may hold millions of events."""
+
+    ordering = ("at", "pk")
+    page_size = 100
+
+
 class VenueEventsView(_VenueEvents):
-    """A venue's stored events of one type, oldest first, paginated (`?page=`), times in local time."""
+    """A venue's stored events of one type, oldest first, in cursor pages, times in local time."""
 
     @extend_schema(parameters=EVENT_PARAMETERS, responses=OpenApiTypes.OBJECT)
     def get(self, request, venue_id):
         venue, kind, period, camera = self._query(request, venue_id)
-        paginator = PageNumberPagination()
+        paginator = EventsPagination()
         page = paginator.paginate_queryset(events_of(venue, kind, period, camera), request, view=self)
         return paginator.get_paginated_response(page_of(page, period))
 

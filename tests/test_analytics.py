@@ -209,7 +209,9 @@ def test_events_list_is_paginated_filtered_and_in_local_time(week):
     client = session_client(week.owner)
     url = reverse("venue-events", args=[week.venue.pk])
     visits = client.get(url, {"from": "2026-11-20", "to": "2026-11-21"}).json()
-    assert visits["count"] == 3 and visits["results"][0]["at"] == "2026-11-20T10:00:00+01:00"
+    assert [v["at"] for v in visits["results"]] == ["2026-11-20T10:00:00+01:00", "2026-11-20T10:30:00+01:00",
+                                                    "2026-11-20T23:50:00+01:00"]  # fmt: skip
+    assert visits["next"] is None
     lines = client.get(url, {"type": "line", "from": "2026-11-21", "to": "2026-11-21"}).json()
     assert [(r["line__name"], r["direction"]) for r in lines["results"]] == [("Door", "in")]
     assert client.get(url, {"type": "teleport"}).json() == {
@@ -240,3 +242,14 @@ def test_engagement_by_zone_whichever_arrives_first(world_a, visit_first):
         post(world_a, batch)
     zones = {z["name"]: z for z in answer(world_a, "zones", **{"from": "2026-11-20", "to": "2026-11-20"})["zones"]}
     assert zones["Front"]["average_engagement"] == 80.0
+
+
+def test_events_list_pages_follow_each_other(world_a):
+    post(world_a, [visit(n, f"2026-11-20T12:{n // 60:02d}:{n % 60:02d}+01:00", None) for n in range(150)])
+    client = session_client(world_a.owner)
+    page = client.get(reverse("venue-events", args=[world_a.venue.pk]), {"from": "2026-11-20", "to": "2026-11-20"})
+    first = page.json()
+    second = client.get(first["next"]).json()
+    assert len(first["results"]) == 100 and len(second["results"]) == 50 and second["next"] is None
+    times = [row["at"] for row in first["results"] + second["results"]]
+    assert times == sorted(times) and len(set(times)) == 150

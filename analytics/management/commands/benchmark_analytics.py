@@ -66,7 +66,7 @@ class Command(BaseCommand):
         self.stdout.write(f"SYNTHETIC data: {stored:,} events over {DAYS} days, posted in batches of {BATCH}")
         self.stdout.write(f"  ingest through the HTTP API: {ingest:,.0f} events/s")
         for name, figures in latencies.items():
-            self.stdout.write(f"  {name:<14} p50 {figures['p50_ms']:7.1f} ms   p95 {figures['p95_ms']:7.1f} ms")
+            self.stdout.write(f"  {name:<17} p50 {figures['p50_ms']:7.1f} ms   p95 {figures['p95_ms']:7.1f} ms")
         if json_path:
             json_path.write_text(json.dumps(result, indent=2))
 
@@ -169,8 +169,10 @@ class Command(BaseCommand):
         query = f"?from={today - timedelta(days=DAYS - 1)}&to={today}"
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         figures = {}
-        for name in ANSWERS:
-            url = f"/api/v1/venues/{venue.pk}/analytics/{name}/{query}"
+        urls = {name: f"/api/v1/venues/{venue.pk}/analytics/{name}/{query}" for name in ANSWERS}
+        urls["venue comparison"] = f"/api/v1/analytics/venues/{query}"
+        urls["events list"] = f"/api/v1/venues/{venue.pk}/events/{query}&type=visit"
+        for name, url in urls.items():
             times = []
             for _ in range(count + 2):
                 clock = time.perf_counter()
