@@ -24,11 +24,6 @@ from venues.models import Camera, CountingLine, Zone
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def _add(total: dict, histogram: dict) -> None:
-    for bucket, count in histogram.items():
-        total[bucket] = total.get(bucket, 0) + count
-
-
 def _hours(venue, period: Period):
     return VenueHour.objects.filter(venue=venue, hour_start__gte=period.start, hour_start__lt=period.end).order_by(
         "hour_start"
@@ -220,27 +215,27 @@ def zones(venue, period: Period) -> dict:
 
 
 def queues(venue, period: Period) -> dict:
+    """Per queue zone: joined, served, abandoned, abandonment rate, wait median and 90th percentile, by hour."""
     rows = ZoneHour.objects.filter(
         venue=venue, zone__kind=Zone.Kind.QUEUE, hour_start__gte=period.start, hour_start__lt=period.end
-    ).values("zone_id", "hour_start", "queue_joined", "queue_served", "queue_abandoned", "wait_histogram")
-    per_zone: dict[int, dict] = {}
-    for row in rows:
-        zone = per_zone.setdefault(row["zone_id"], {"joined": 0, "served": 0, "abandoned": 0, "histogram": {},
-                                                     "by_hour": defaultdict(Counter)})  # fmt: skip
-        for key in ("joined", "served", "abandoned"):
-            zone[key] += row[f"queue_{key}"]
-            zone["by_hour"][period.local(row["hour_start"]).hour][key] += row[f"queue_{key}"]
-        _add(zone["histogram"], row["wait_histogram"])
+    )
+    counts = {"joined": Sum("queue_joined"), "served": Sum("queue_served"), "abandoned": Sum("queue_abandoned")}
+    totals = {row["zone_id"]: row for row in rows.values("zone_id").annotate(**counts)}
+    by_hour: dict[int, list] = defaultdict(list)
+    local_hour = ExtractHour("hour_start", tzinfo=zoneinfo.ZoneInfo(period.time_zone))
+    for row in rows.annotate(hour=local_hour).values("zone_id", "hour").annotate(**counts).order_by("hour"):
+        by_hour[row.pop("zone_id")].append(row)
+    waits = summed_histograms(ZoneHour, "wait_histogram", venue, period, key="zone_id")
     answer = []
     for zone in Zone.objects.filter(camera__venue=venue, kind=Zone.Kind.QUEUE).order_by("name"):
-        z = per_zone.get(zone.pk, {"joined": 0, "served": 0, "abandoned": 0, "histogram": {}, "by_hour": {}})
+        z = totals.get(zone.pk, {"joined": 0, "served": 0, "abandoned": 0})
         settled = z["served"] + z["abandoned"]
         answer.append({
             "zone": zone.pk, "name": zone.name, "joined": z["joined"], "served": z["served"],
             "abandoned": z["abandoned"], "abandonment_rate": round(z["abandoned"] / settled, 4) if settled else None,
-            "wait_median_seconds": histogram_percentile(z["histogram"], 0.5),
-            "wait_p90_seconds": histogram_percentile(z["histogram"], 0.9),
-            "by_hour": [{"hour": h, **z["by_hour"][h]} for h in sorted(z["by_hour"])],
+            "wait_median_seconds": histogram_percentile(waits.get(zone.pk, {}), 0.5),
+            "wait_p90_seconds": histogram_percentile(waits.get(zone.pk, {}), 0.9),
+            "by_hour": by_hour.get(zone.pk, []),
         })  # fmt: skip
     return {"queues": answer, "coverage": coverage(venue, period)}
 
