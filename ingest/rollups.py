@@ -5,13 +5,12 @@ write did: new rows, duplicates ignored, a visit completed, a job's events repla
 in the venue's time zone; `hour_start` is its start as an instant.
 
 Durations (visits, dwell, queue waits) are kept as histograms `{bucket: count}` with geometric buckets
-(`histogram_bucket`), so medians and 90th percentiles over any range come from summed histograms, accurate to
+(`_BUCKET`, in SQL), so medians and 90th percentiles over any range come from summed histograms, accurate to
 half a bucket (about 7 %), without reading the events.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -21,10 +20,6 @@ from ingest.models import CameraHour, DemographicHour, VenueHour, ZoneHour
 
 _ROLLUP_LOCK = 7301  # pg_advisory_xact_lock class: one rebuild per venue at a time
 BUCKET_RATIO = 1.15  # bucket i holds durations in [1.15^i, 1.15^(i+1)) seconds; bucket 0 also holds 0-1 s
-
-
-def histogram_bucket(seconds: float) -> int:
-    return max(0, math.floor(math.log(max(seconds, 1.0)) / math.log(BUCKET_RATIO)))
 
 
 def histogram_percentile(histogram: dict, fraction: float) -> float | None:

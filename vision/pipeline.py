@@ -11,7 +11,6 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -274,7 +273,6 @@ def _prefetched(frames: Iterable[Frame], stages: dict[str, float], depth: int = 
     done = object()
     stop = threading.Event()
     failure: list[BaseException] = []
-    decode_seconds = defaultdict(float)
 
     def produce():
         iterator = iter(frames)
@@ -282,7 +280,7 @@ def _prefetched(frames: Iterable[Frame], stages: dict[str, float], depth: int = 
             while not stop.is_set():
                 clock = time.perf_counter()
                 frame = next(iterator, done)
-                decode_seconds["decode"] += time.perf_counter() - clock
+                stages["decode"] += time.perf_counter() - clock
                 buffer.put(frame)
                 if frame is done:
                     return
@@ -294,7 +292,6 @@ def _prefetched(frames: Iterable[Frame], stages: dict[str, float], depth: int = 
     thread.start()
     try:
         while (frame := buffer.get()) is not done:
-            stages["decode"] = decode_seconds["decode"]
             yield frame
         if failure:
             raise failure[0]
@@ -305,4 +302,3 @@ def _prefetched(frames: Iterable[Frame], stages: dict[str, float], depth: int = 
                 buffer.get_nowait()
             except queue.Empty:
                 thread.join(timeout=0.05)
-        stages["decode"] = decode_seconds["decode"]
