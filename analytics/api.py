@@ -11,7 +11,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics import selectors
+from analytics import selectors, visitors
 from analytics.events import EVENT_TYPES, events_of, page_of, streamed
 from analytics.periods import Period
 from venues.models import Venue
@@ -33,6 +33,7 @@ ANSWERS = {
     "sales": selectors.sales,
     "funnel": selectors.funnel,
     "spatial": selectors.spatial,
+    "visitors": visitors.returning_visitors,
 }
 
 

@@ -406,15 +406,15 @@ class VenueSummary:
 
 
 def venue_summary(venue) -> VenueSummary:
-    """All-time totals of a venue, straight from its events (for the venue page)."""
-    visits = Visit.objects.filter(venue=venue).aggregate(
+    """All-time totals of a venue's customers, straight from its events (for the venue page)."""
+    visits = Visit.objects.filter(venue=venue, staff=False).aggregate(
         count=Count("id"), average=Avg("duration_seconds"), with_demographics=Count("id", filter=~Q(age_bracket=""))
     )
-    crossings = LineCrossing.objects.filter(venue=venue).aggregate(
+    crossings = LineCrossing.objects.filter(venue=venue, staff=False).aggregate(
         entries=Count("id", filter=Q(direction="in")), exits=Count("id", filter=Q(direction="out"))
     )
     zones_seen = (
-        ZoneEvent.objects.filter(venue=venue, kind=ZoneEvent.Kind.EXITED)
+        ZoneEvent.objects.filter(venue=venue, kind=ZoneEvent.Kind.EXITED, staff=False)
         .values("zone__name")
         .annotate(visits=Count("id"), average_dwell=Avg("dwell_seconds"))
         .order_by("-visits")

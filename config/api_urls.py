@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from analytics.api import VenueComparisonView, VenueEventsView, VenueExportView, analytics_views
 from ingest.api import EdgeEventsView, VideoJobViewSet
 from ingest.sales_api import VenueSalesCsvView, VenueSalesView
+from reid.api import TenantSettingsView, VisitorViewSet
 from venues.api import ApiKeyViewSet, CameraViewSet, CountingLineViewSet, VenueViewSet, ZoneViewSet
 
 router = SimpleRouter()
@@ -15,10 +16,12 @@ router.register("zones", ZoneViewSet, basename="zone")
 router.register("lines", CountingLineViewSet, basename="line")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("jobs", VideoJobViewSet, basename="job")
+router.register("visitors", VisitorViewSet, basename="visitor")
 
 urlpatterns = [
     *router.urls,
     path("events", EdgeEventsView.as_view(), name="edge-events"),
+    path("tenant/", TenantSettingsView.as_view(), name="tenant-settings"),
     path("analytics/venues/", VenueComparisonView.as_view(), name="analytics-venues"),
     path("venues/<int:venue_id>/events/", VenueEventsView.as_view(), name="venue-events"),
     *(

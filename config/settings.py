@@ -4,6 +4,8 @@ from pathlib import Path
 
 import environ
 
+from config.schedules import BEAT_SCHEDULE
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -28,6 +30,7 @@ INSTALLED_APPS = [
     "venues",
     "ingest",
     "analytics",
+    "reid",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +155,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # config/schedules.py
 CELERY_TASK_ROUTES = {"ingest.tasks.video_job_process": {"queue": "vision"}}  # video work: GPU/CPU vision workers
 
 # --- Vision pipeline and video jobs --------------------------------------------------------------
@@ -176,6 +180,15 @@ VIDEO_URL_MAX_BYTES = env.int("VIDEO_URL_MAX_BYTES", default=1024**3)
 VIDEO_URL_MAX_SECONDS = env.float("VIDEO_URL_MAX_SECONDS", default=4 * 3600)
 VIDEO_JOB_PROGRESS_SECONDS = 1.0  # progress is saved, and cancellation noticed, about this often
 VIDEO_BATCH_MAX = 20  # files or URLs in one batch request
+
+# --- Returning visitors (reid/) -------------------------------------------------------------------
+# Largest L2 distance between normalised embeddings of one model that counts as the same person. A model
+# without a threshold here is never matched. dlib: measured on ../shared/faces by `manage.py reid_calibrate`
+# (docs/benchmarks.md): same person 0.16-0.40, different people 0.36-0.76; 0.38 separates 99.9 % of pairs.
+REID_MATCH_THRESHOLDS = env.json("REID_MATCH_THRESHOLDS", default={"dlib-resnet-128": 0.38})
+REID_CANDIDATES = env.int("REID_CANDIDATES", default=100)  # nearest samples the HNSW search returns (ef_search)
+REID_SAMPLES_PER_VISITOR = 5  # a visitor keeps at most this many embeddings; a new one replaces the oldest
+REID_SAMPLE_MIN_DISTANCE = 0.1  # a match closer than this to one of the visitor's samples adds nothing new
 
 # --- Product settings --------------------------------------------------------------------------
 H3_RESOLUTION = env.int("H3_RESOLUTION", default=9)  # ~0.1 km² hexagons: one store, its street

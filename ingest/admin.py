@@ -51,8 +51,7 @@ class EventAdmin(admin.ModelAdmin):
 
 @admin.register(Visit)
 class VisitAdmin(EventAdmin):
-    list_display = ["visit_key", "venue", "at", "duration_seconds", "age_bracket", "gender", "behaviour"]
-    exclude = ["face_embedding"]
+    list_display = ["visit_key", "venue", "at", "duration_seconds", "visitor", "staff", "age_bracket", "behaviour"]
 
 
 @admin.register(ZoneEvent)

@@ -7,7 +7,6 @@ where it came from (a job or a device) and its own id there, so a retried write 
 
 from django.conf import settings
 from django.db import models
-from pgvector.django import VectorField
 
 from venues.models import Camera, CountingLine, Venue, Zone
 from venues.tenancy import TenantOwned
@@ -87,6 +86,7 @@ class EventRow(TenantOwned):
     key = models.CharField(max_length=200)
     visit_key = models.CharField(max_length=160)
     at = models.DateTimeField()
+    staff = models.BooleanField(default=False, help_text="A staff member's: left out of customer metrics.")
 
     class Meta:
         abstract = True
@@ -111,8 +111,10 @@ class Visit(EventRow):
     gender_confidence = models.FloatField(null=True, blank=True)
     engagement_score = models.PositiveSmallIntegerField(null=True, blank=True)
     behaviour = models.CharField(max_length=10, blank=True)
-    face_embedding = VectorField(null=True, blank=True)
-    face_model = models.CharField(max_length=40, blank=True)
+    visitor = models.ForeignKey(
+        "reid.Visitor", on_delete=models.SET_NULL, null=True, blank=True, related_name="visits",
+        help_text="The returning visitor recognised by face; empty when no usable face was seen.",
+    )  # fmt: skip
 
 
 class ZoneEvent(EventRow):

@@ -39,6 +39,7 @@ def histogram_percentile(histogram: dict, fraction: float) -> float | None:
 _LOCAL_HOUR = "date_trunc('hour', {column} AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s"
 _BUCKET = f"greatest(0, floor(ln(greatest({{column}}, 1.0)) / ln({BUCKET_RATIO})))::int"
 _IN_RANGE = "venue_id = %(venue)s AND ({windows})"  # filled in by `_windows`
+_CUSTOMERS_IN_RANGE = f"NOT staff AND {_IN_RANGE}"  # events: staff members' are no customer's
 
 
 def _histogram(value: str, where: str, source: str, keys: str) -> str:
@@ -47,7 +48,7 @@ def _histogram(value: str, where: str, source: str, keys: str) -> str:
     SELECT {keys}, hour_start, jsonb_object_agg(bucket, n) AS histogram FROM (
         SELECT {keys}, {_LOCAL_HOUR.format(column="at")} AS hour_start, {_BUCKET.format(column=value)} AS bucket,
                count(*) AS n
-        FROM {source} WHERE {_IN_RANGE} AND {where} GROUP BY 1, 2, 3
+        FROM {source} WHERE {_CUSTOMERS_IN_RANGE} AND {where} GROUP BY 1, 2, 3
     ) counted GROUP BY {keys}, hour_start"""
 
 
@@ -63,13 +64,13 @@ visits AS (
            count(*) FILTER (WHERE behaviour = 'browsing') AS browsing,
            count(*) FILTER (WHERE behaviour = 'waiting') AS waiting,
            count(*) FILTER (WHERE behaviour = 'passing') AS passing
-    FROM ingest_visit WHERE {_IN_RANGE} AND ended_at IS NOT NULL GROUP BY 1
+    FROM ingest_visit WHERE {_CUSTOMERS_IN_RANGE} AND ended_at IS NOT NULL GROUP BY 1
 ),
 durations AS ({_histogram("duration_seconds", "ended_at IS NOT NULL", "ingest_visit", "venue_id")}),
 crossings AS (
     SELECT {_LOCAL_HOUR.format(column="at")} AS hour_start,
            count(*) FILTER (WHERE direction = 'in') AS entries, count(*) FILTER (WHERE direction = 'out') AS exits
-    FROM ingest_linecrossing WHERE {_IN_RANGE} GROUP BY 1
+    FROM ingest_linecrossing WHERE {_CUSTOMERS_IN_RANGE} GROUP BY 1
 ),
 sales AS (
     SELECT {_LOCAL_HOUR.format(column="at")} AS hour_start, count(*) AS transactions,
@@ -78,11 +79,11 @@ sales AS (
 ),
 browsed AS (
     SELECT {_LOCAL_HOUR.format(column="at")} AS hour_start, count(DISTINCT visit_key) AS browsed
-    FROM ingest_zoneevent WHERE {_IN_RANGE} AND kind = 'exited' GROUP BY 1
+    FROM ingest_zoneevent WHERE {_CUSTOMERS_IN_RANGE} AND kind = 'exited' GROUP BY 1
 ),
 queued AS (
     SELECT {_LOCAL_HOUR.format(column="at")} AS hour_start, count(DISTINCT visit_key) AS queued
-    FROM ingest_queueevent WHERE {_IN_RANGE} AND kind = 'joined' GROUP BY 1
+    FROM ingest_queueevent WHERE {_CUSTOMERS_IN_RANGE} AND kind = 'joined' GROUP BY 1
 )
 INSERT INTO ingest_venuehour (tenant_id, venue_id, hour_start, visits, visit_seconds, visit_histogram,
     with_demographics, engagement_score_sum, engagement_scored, engaged, browsing, waiting, passing, entries, exits,
@@ -107,7 +108,7 @@ WITH stays AS (
     FROM (
         SELECT z.*, (SELECT engagement_score FROM ingest_visit v WHERE v.tenant_id = %(tenant)s AND v.key = z.visit_key)
                AS score
-        FROM ingest_zoneevent z WHERE {_IN_RANGE} AND kind = 'exited'
+        FROM ingest_zoneevent z WHERE {_CUSTOMERS_IN_RANGE} AND kind = 'exited'
     ) exits GROUP BY 1, 2
 ),
 dwell AS ({_histogram("dwell_seconds", "kind = 'exited'", "ingest_zoneevent", "zone_id")}),
@@ -115,7 +116,7 @@ queues AS (
     SELECT zone_id, {_LOCAL_HOUR.format(column="at")} AS hour_start,
            count(*) FILTER (WHERE kind = 'joined') AS joined, count(*) FILTER (WHERE kind = 'served') AS served,
            count(*) FILTER (WHERE kind = 'abandoned') AS abandoned, coalesce(sum(wait_seconds), 0) AS wait_seconds
-    FROM ingest_queueevent WHERE {_IN_RANGE} GROUP BY 1, 2
+    FROM ingest_queueevent WHERE {_CUSTOMERS_IN_RANGE} GROUP BY 1, 2
 ),
 waits AS ({_histogram("wait_seconds", "wait_seconds IS NOT NULL", "ingest_queueevent", "zone_id")})
 INSERT INTO ingest_zonehour (tenant_id, venue_id, zone_id, hour_start, visits, dwell_seconds, dwell_histogram,
@@ -133,7 +134,7 @@ _DEMOGRAPHIC_HOURS = f"""
 INSERT INTO ingest_demographichour (tenant_id, venue_id, hour_start, age_bracket, gender, visits)
 SELECT %(tenant)s, %(venue)s, {_LOCAL_HOUR.format(column="at")}, age_bracket, gender, count(*)
 FROM ingest_visit
-WHERE {_IN_RANGE} AND age_bracket <> '' AND ended_at IS NOT NULL
+WHERE {_CUSTOMERS_IN_RANGE} AND age_bracket <> '' AND ended_at IS NOT NULL
     AND {_LOCAL_HOUR.format(column="at")} = ANY(%(hours)s::timestamptz[])
 GROUP BY 3, 4, 5
 """
@@ -147,7 +148,7 @@ SELECT %(tenant)s, %(venue)s, camera_id, hour_start, jsonb_object_agg(cell, n) F
            + least(floor((point->>1)::float * {CameraHour.GRID[0]}), {CameraHour.GRID[0] - 1})::int AS cell,
            count(*) AS n
     FROM ingest_visit, jsonb_array_elements(trajectory) AS point
-    WHERE {_IN_RANGE} AND camera_id IS NOT NULL AND ended_at IS NOT NULL
+    WHERE {_CUSTOMERS_IN_RANGE} AND camera_id IS NOT NULL AND ended_at IS NOT NULL
     GROUP BY 1, 2, 3
 ) cells WHERE hour_start = ANY(%(hours)s::timestamptz[]) GROUP BY camera_id, hour_start
 """

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from ingest.models import VideoJob
 from ingest.writer import Origin, events_write, job_events_clear
+from venues.models import Tenant
 from vision.events import Event, VisitEnded
 from vision.faces import FaceAnalyzer, TrackFaceSampler
 from vision.geometry import Line, SceneGeometry, Zone
@@ -67,17 +68,29 @@ def _face_analyzer() -> FaceAnalyzer:
 TRACKER_FOR_PEOPLE_SIZE = {"regular": "retail.yaml", "small": "small-people.yaml"}
 
 
-def build_pipeline(geometry: SceneGeometry, frame_size: tuple[int, int], people_size: str = "regular") -> Pipeline:
-    """The product's pipeline for one run, configured from settings (jobs and the benchmark alike)."""
+def build_pipeline(
+    geometry: SceneGeometry,
+    frame_size: tuple[int, int],
+    people_size: str = "regular",
+    face_processing: str = "returning",
+) -> Pipeline:
+    """The product's pipeline for one run, configured from settings and the tenant's face processing choice
+    (`Tenant.FaceProcessing`: off, demographics only without embeddings, or returning visitors too)."""
     config = {"tracker": TRACKER_FOR_PEOPLE_SIZE[people_size], **settings.VISION_TRACKER}
     tracker = person_tracker(TrackerConfig(**config), frame_size)
-    faces = TrackFaceSampler(_face_analyzer()) if settings.VISION_FACES else None
+    faces = None
+    if settings.VISION_FACES and face_processing != Tenant.FaceProcessing.OFF:
+        analyzer = _face_analyzer()
+        if face_processing == Tenant.FaceProcessing.DEMOGRAPHICS:  # the same models, without the embedder
+            analyzer = FaceAnalyzer(analyzer.detector, age_gender=analyzer.age_gender, min_quality=analyzer.min_quality)
+        faces = TrackFaceSampler(analyzer)
     return Pipeline(tracker, geometry, faces=faces, config=PipelineConfig())
 
 
 def pipeline_for(camera, frame_size: tuple[int, int]) -> tuple[Pipeline, dict[str, int], dict[str, int]]:
     geometry, zone_ids, line_ids = scene_geometry(camera)
-    return build_pipeline(geometry, frame_size, camera.people_size), zone_ids, line_ids
+    tenant = Tenant.objects.get(pk=camera.tenant_id)
+    return build_pipeline(geometry, frame_size, camera.people_size, tenant.face_processing), zone_ids, line_ids
 
 
 @contextmanager

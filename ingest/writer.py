@@ -15,6 +15,7 @@ from django.db import transaction
 
 from ingest.models import LineCrossing, QueueEvent, Visit, ZoneEvent
 from ingest.rollups import hours_refresh
+from reid.matching import visitor_identify
 from venues.models import Venue
 from vision.events import (
     Event,
@@ -31,7 +32,7 @@ from vision.events import (
 EVENT_MODELS = (Visit, ZoneEvent, LineCrossing, QueueEvent)
 VISIT_SUMMARY_FIELDS = [
     "at", "ended_at", "duration_seconds", "zone_path", "trajectory", "age_bracket", "age_confidence", "gender",
-    "gender_confidence", "engagement_score", "behaviour", "face_embedding", "face_model",
+    "gender_confidence", "engagement_score", "behaviour", "visitor", "staff",
 ]  # fmt: skip
 
 
@@ -44,6 +45,14 @@ class Origin:
     venue_id: int
     camera_id: int | None
     job_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Face:
+    """A visit's face embedding: handed to re-identification, never stored on the visit."""
+
+    embedding: tuple[float, ...]
+    model: str
 
 
 def _visit_row(origin: Origin, event: VisitStarted | VisitEnded, visit_key: str) -> Visit:
@@ -62,8 +71,6 @@ def _visit_row(origin: Origin, event: VisitStarted | VisitEnded, visit_key: str)
             row.gender, row.gender_confidence = d.gender, d.gender_confidence
         if event.engagement:
             row.engagement_score, row.behaviour = event.engagement.score, event.engagement.behaviour
-        if event.face_embedding is not None:
-            row.face_embedding, row.face_model = list(event.face_embedding), event.face_model or ""
     return row
 
 
@@ -73,6 +80,7 @@ class Rows:
 
     events: dict[type, list] = field(default_factory=lambda: defaultdict(list))
     visits: dict[str, Visit] = field(default_factory=dict)  # by key; the last one of a key wins
+    faces: dict[str, Face] = field(default_factory=dict)  # by visit key
 
     def __len__(self) -> int:
         return len(self.visits) + sum(map(len, self.events.values()))
@@ -94,6 +102,8 @@ def rows_from_events(origin: Origin, events: list[Event], zones: dict[str, int],
         if isinstance(event, VisitStarted | VisitEnded):
             if isinstance(event, VisitEnded):
                 ended.add(visit_key)
+                if event.face_embedding is not None and event.face_model:
+                    rows.faces[visit_key] = Face(event.face_embedding, event.face_model)
             if isinstance(event, VisitEnded) or visit_key not in ended:
                 rows.visits[visit_key] = _visit_row(origin, event, visit_key)
             continue
@@ -140,14 +150,52 @@ def rows_write(venue, rows: Rows) -> Written:
             # a stored visit is completed by its end, never reopened or rewritten
             news = [v for key, v in rows.visits.items() if key not in stored or (v.ended_at and not stored[key])]
             duplicates += len(rows.visits) - len(news)
+            _visitors_identify(venue, news, rows.faces)
             Visit.objects.bulk_create(
                 news, update_conflicts=True, unique_fields=["tenant", "key"], update_fields=VISIT_SUMMARY_FIELDS
             )
         moments = {row.at for row in chain(rows.visits.values(), *rows.events.values())}
+        moments.update(_staff_tag([v.key for v in rows.visits.values() if v.staff], staff=True))
         if rows.visits:  # a visit's engagement counts in the hours of its zone stays, which may be stored already
             moments.update(ZoneEvent.objects.filter(visit_key__in=list(rows.visits)).values_list("at", flat=True))
         hours_refresh(venue, moments)
     return Written(accepted=len(rows) - duplicates, duplicates=duplicates)
+
+
+def _visitors_identify(venue, visits: list[Visit], faces: dict[str, Face]) -> None:
+    """Link each completed visit with a face to its visitor (see `reid.matching`); a staff member's visit is
+    tagged staff."""
+    for visit in visits:
+        face = faces.get(visit.key)
+        if visit.ended_at and face and (visitor := visitor_identify(venue, face.embedding, face.model, visit.at)):
+            visit.visitor_id, visit.staff = visitor.pk, visitor.staff
+
+
+def _staff_tag(visit_keys: list[str], *, staff: bool) -> set:
+    """Tag (or untag) the events of these visits as a staff member's; returns their times, for the rollups."""
+    moments = set()
+    if visit_keys:
+        for model in EVENT_MODELS:
+            rows = model.objects.filter(visit_key__in=visit_keys).exclude(staff=staff)
+            moments.update(rows.values_list("at", flat=True))
+            rows.update(staff=staff)
+    return moments
+
+
+def visitor_visits_staff_set(visitor, *, staff: bool) -> None:
+    """Tag every visit of a visitor (and its zone, line and queue events) as staff or not, and recompute the
+    hours they touch, so that customer metrics leave them out (or count them again)."""
+    with transaction.atomic():
+        by_venue = defaultdict(list)
+        for venue_id, key in Visit.objects.filter(visitor=visitor).values_list("venue_id", "key"):
+            by_venue[venue_id].append(key)
+        for venue in Venue.objects.filter(pk__in=list(by_venue)):
+            hours_refresh(venue, _staff_tag(by_venue[venue.pk], staff=staff))
+
+
+def visitor_visits_unlink(visitor) -> None:
+    """Cut the link from a visitor's visits (erasure); the visits themselves, anonymous, stay counted."""
+    Visit.objects.filter(visitor=visitor).update(visitor=None)
 
 
 def events_write(origin: Origin, events: list[Event], zones: dict[str, int], lines: dict[str, int]) -> Written:

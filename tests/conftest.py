@@ -1,13 +1,19 @@
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 from rest_framework.test import APIClient
 
 from ingest.models import VideoJob
+from ingest.writer import Origin, events_write
+from reid.models import Visitor
 from venues.api_keys import api_key_create
 from venues.models import ApiKey, Camera, CountingLine, Membership, Tenant, Venue, Zone
+from venues.tenancy import tenant_scope
+from vision.events import VisitEnded, ZoneEntered, ZoneExited, ZoneVisit
 
 PASSWORD = "a-long-test-password-9"
 
@@ -25,10 +31,38 @@ class World:
     api_key: ApiKey
     key: str
     job: VideoJob
+    visitor: Visitor | None = None
 
     def objects(self) -> dict:
         return {"venue": self.venue, "camera": self.camera, "zone": self.zone, "line": self.line,
-                "api-key": self.api_key, "job": self.job}  # fmt: skip
+                "api-key": self.api_key, "job": self.job, "visitor": self.visitor}  # fmt: skip
+
+
+def face_embedding(seed: int, *, near: np.ndarray | None = None, distance: float = 0.2) -> np.ndarray:
+    """A random unit vector of dlib's size, or one about `distance` from `near` (another look of one face)."""
+    rng = np.random.default_rng(seed)
+    if near is None:
+        vector = rng.normal(size=128)
+    else:
+        step = rng.normal(size=128)
+        step -= step.dot(near) * near  # perpendicular, so the distance comes out as asked
+        vector = near + step / np.linalg.norm(step) * distance
+    return vector / np.linalg.norm(vector)
+
+
+def face_visit(world, track_id: int, at: datetime, embedding, *, minutes: float = 5, model="dlib-resnet-128"):
+    """A finished visit to `world`'s camera, staying in its zone, with a face: through the product's writer."""
+    origin = Origin(key=f"job:{world.job.pk}", tenant_id=world.tenant.pk, venue_id=world.venue.pk,
+                    camera_id=world.camera.pk, job_id=world.job.pk)  # fmt: skip
+    end = at + timedelta(minutes=minutes)
+    events = [
+        ZoneEntered(track_id, at, "Front"),
+        ZoneExited(track_id, end, "Front", entered_at=at),
+        VisitEnded(track_id, end, first_seen=at, zone_visits=(ZoneVisit("Front", at, end),),
+                   trajectory=((0.0, 0.25, 0.5),), face_embedding=tuple(map(float, embedding)), face_model=model),
+    ]  # fmt: skip
+    with tenant_scope(world.tenant):
+        return events_write(origin, events, {"Front": world.zone.pk}, {"Door": world.line.pk})
 
 
 def build_world(name: str, role=Membership.Role.OWNER) -> World:
@@ -43,7 +77,11 @@ def build_world(name: str, role=Membership.Role.OWNER) -> World:
     line = CountingLine.objects.create(camera=camera, name="Door", points=[[0.5, 0], [0.5, 1]])
     api_key, key = api_key_create(tenant=tenant, name=f"{name} edge")
     job = VideoJob.objects.create(camera=camera, source=VideoJob.Source.URL, source_url="https://example.com/a.mp4")
-    return World(tenant, owner, venue, camera, zone, line, api_key, key, job)
+    world = World(tenant, owner, venue, camera, zone, line, api_key, key, job)
+    face_visit(world, 1, datetime(2026, 11, 2, 10, tzinfo=UTC), face_embedding(tenant.pk))
+    with tenant_scope(tenant):
+        world.visitor = Visitor.objects.get()
+    return world
 
 
 @pytest.fixture

@@ -39,6 +39,12 @@ class Listing:
     parent: str | None = None
     api: bool = True
     owner_only: bool = False
+    read_only: bool = False  # nothing is created here: a POST must be 405
+
+
+@dataclass(frozen=True)
+class OwnTenant:
+    """The caller's own tenant (its settings): B reads and changes B's, A's stays as it was."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,11 @@ ROUTES = {
     "job-cancel": Detail("job", methods=("post",)),
     "job-retry": Detail("job", methods=("post",)),
     "job-batch": CreateUnder("camera"),
+    "visitor-list": Listing("visitor", parent="venue", read_only=True),
+    "visitor-detail": Detail("visitor", methods=("get", "delete")),
+    "visitor-staff": Detail("visitor", methods=("post",)),
+    "visitor-visits": Detail("visitor", methods=("get",)),
+    "tenant-settings": OwnTenant(),
     "edge-events": PostNamingVenue(),
     "sales-list": VenueScoped(methods=("get", "post")),
     "sales-csv": VenueScoped(methods=("post",), upload=True),
@@ -230,6 +241,9 @@ def _walk_route(run, route, kind, label, client, is_key):
         if kind.parent:
             parent_id = a.objects()[kind.parent].pk
             run.expect(label, f"GET {url}?{kind.parent}=A", client.get(url, {kind.parent: parent_id}), {404})
+            if kind.read_only:
+                run.expect(label, f"POST {url}", client.post(url, {kind.parent: parent_id}, format="json"), {405})
+                return
             body = {kind.parent: parent_id, "name": "intruder", "polygon": [[0, 0], [1, 0], [1, 1]],
                     "points": [[0, 0], [1, 1]]}  # fmt: skip
             response = client.post(url, body, format="json")
@@ -262,6 +276,16 @@ def _walk_route(run, route, kind, label, client, is_key):
                 sale = {"id": "intruder-1", "at": "2025-01-15T10:00:00", "amount": "1.00"}
                 response = getattr(client, method)(url, {"sales": [sale]}, format="json")
             run.expect(label, f"{method.upper()} {url}", response, {404})
+    elif isinstance(kind, OwnTenant):
+        url = reverse(route.name)
+        fields = ("reid_scope", "embedding_retention_days", "face_processing")
+        before = [getattr(a.tenant, name) for name in fields]
+        run.expect(label, f"GET {url}", client.get(url), {200})
+        body = {"reid_scope": "tenant", "embedding_retention_days": 3, "face_processing": "off", "tenant": a.tenant.pk}
+        run.expect(label, f"PATCH {url}", client.patch(url, body, format="json"), {403} if is_key else {200})
+        a.tenant.refresh_from_db()
+        if [getattr(a.tenant, name) for name in fields] != before:
+            run.problems.append(f"{label}: PATCH {url} changed tenant A's settings")
     elif isinstance(kind, TenantWide):
         url = reverse(route.name)
         run.expect(label, f"GET {url}", client.get(url), {200})

@@ -24,7 +24,8 @@ def _valid_bodies(world):
 
 
 def _write_endpoints():
-    return [basename for _, _, basename in router.registry]
+    """Endpoints that create objects (visitors are only read, marked and erased: see test_reid_api)."""
+    return [basename for _, viewset, basename in router.registry if hasattr(viewset, "create")]
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 
+from reid.services import tenant_privacy_update
 from venues.api_keys import api_key_issue, api_key_revoke
 from venues.models import ApiKey, Camera, CountingLine, Membership, Tenant, Venue, Zone
 
@@ -18,6 +19,12 @@ class TenantAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        if change:  # through the service: leaving face re-identification erases the embeddings
+            tenant_privacy_update(obj, **{name: form.cleaned_data[name] for name in form.changed_data})
+        else:
+            super().save_model(request, obj, form, change)
 
 
 @admin.register(Membership)

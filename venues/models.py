@@ -7,8 +7,11 @@ from django.utils.text import slugify
 
 from venues.tenancy import TenantOwned
 from venues.validators import (
+    LOYALTY_TIERS,
+    default_loyalty_tiers,
     validate_country_code,
     validate_line,
+    validate_loyalty_tiers,
     validate_opening_hours,
     validate_polygon,
     validate_time_zone,
@@ -18,15 +21,47 @@ from venues.validators import (
 class Tenant(models.Model):
     """A customer organisation; everything a store team sees belongs to exactly one tenant."""
 
+    class FaceProcessing(models.TextChoices):
+        OFF = "off", "Off: no face is analysed"
+        DEMOGRAPHICS = "demographics", "Age and gender only: no face embedding is computed"
+        RETURNING = "returning", "Age, gender and returning visitors (face embeddings)"
+
+    class ReidScope(models.TextChoices):
+        VENUE = "venue", "Per venue: a visitor is recognised only in the venue where they were seen"
+        TENANT = "tenant", "Across all the tenant's venues"
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    face_processing = models.CharField(
+        max_length=16, choices=FaceProcessing.choices, default=FaceProcessing.RETURNING,
+        help_text="Switching away from returning visitors erases every stored face embedding of the tenant.",
+    )  # fmt: skip
+    reid_scope = models.CharField(max_length=8, choices=ReidScope.choices, default=ReidScope.VENUE)
+    embedding_retention_days = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Face embeddings are deleted this many days after they were stored.",
+    )  # fmt: skip
+    loyalty_window_days = models.PositiveSmallIntegerField(
+        default=90, validators=[MinValueValidator(7), MaxValueValidator(730)],
+        help_text="Loyalty tiers count a visitor's visit days within this many days.",
+    )  # fmt: skip
+    loyalty_tiers = models.JSONField(
+        default=default_loyalty_tiers, validators=[validate_loyalty_tiers],
+        help_text="Fewest visit days in the window for each tier above 'new', e.g. "
+        '{"occasional": 2, "regular": 4, "loyal": 8, "vip": 15}.',
+    )  # fmt: skip
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def loyalty_tier(self, visit_days: int) -> str:
+        """The tier of a visitor with this many visit days in the loyalty window."""
+        reached = [tier for tier in LOYALTY_TIERS[1:] if visit_days >= self.loyalty_tiers[tier]]
+        return reached[-1] if reached else LOYALTY_TIERS[0]
 
 
 class Membership(models.Model):

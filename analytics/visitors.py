@@ -1,0 +1,151 @@
+"""Returning visitors: new and returning people, visit frequency, loyalty tiers and one visitor's history.
+
+Read from the visits themselves (a person is counted once per day however many cameras saw them, which
+hourly rollups cannot tell). A visit without a recognised face counts as one visitor of its own. Staff are
+left out everywhere.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from analytics.periods import Period
+from ingest.models import Visit, ZoneEvent
+from venues.validators import LOYALTY_TIERS
+
+FREQUENCY_BUCKETS = ((1, "1"), (2, "2"), (3, "3"), (4, "4-5"), (6, "6-9"), (10, "10+"))  # visit days per visitor
+
+_CUSTOMER_VISITS = """
+    SELECT key, visitor_id, at, (at AT TIME ZONE %(tz)s)::date AS day FROM ingest_visit
+    WHERE tenant_id = %(tenant)s AND venue_id = %(venue)s AND NOT staff AND ended_at IS NOT NULL
+        AND at >= %(since)s AND at < %(end)s
+"""
+# per time bucket: visits, distinct people, and the recognised ones split by the day of their first visit here
+_NEW_AND_RETURNING = f"""
+WITH visits AS ({_CUSTOMER_VISITS}),
+firsts AS (
+    SELECT visitor_id, (min(at) AT TIME ZONE %(tz)s)::date AS first_day FROM ingest_visit
+    WHERE tenant_id = %(tenant)s AND venue_id = %(venue)s AND NOT staff AND ended_at IS NOT NULL
+        AND visitor_id IN (SELECT visitor_id FROM visits) GROUP BY 1
+)
+SELECT {{bucket}} AS bucket, count(*), count(DISTINCT coalesce(visitor_id::text, key)),
+    count(DISTINCT visitor_id), count(DISTINCT visitor_id) FILTER (WHERE first_day >= {{bucket}}),
+    count(DISTINCT visitor_id) FILTER (WHERE first_day < {{bucket}})
+FROM visits LEFT JOIN firsts USING (visitor_id) WHERE at >= %(start)s {{group}}
+"""
+_VISIT_DAYS = f"""
+WITH visits AS ({_CUSTOMER_VISITS})
+SELECT visitor_id, count(DISTINCT day) FILTER (WHERE at >= %(start)s), count(DISTINCT day)
+FROM visits WHERE visitor_id IS NOT NULL
+GROUP BY visitor_id HAVING count(*) FILTER (WHERE at >= %(start)s) > 0
+"""
+
+
+def _counts(row) -> dict:
+    visits, people, recognised, new, returning = row
+    return {
+        "visits": visits, "visitors": people, "recognised": recognised, "new": new, "returning": returning,
+        "unrecognised_visits": people - recognised,
+    }  # fmt: skip
+
+
+def returning_visitors(venue, period: Period) -> dict:
+    """New and returning visitors per day and week (a visitor is new on the day of their first visit to the
+    venue), visit frequency (visit days per recognised visitor in the period), and loyalty tiers (visit days
+    within the tenant's loyalty window ending with the period). `visitors` counts each person once however
+    many cameras saw them; visits without a recognised face count as one visitor each."""
+    tenant = venue.tenant
+    since = period.end - timedelta(days=tenant.loyalty_window_days)
+    params = {
+        "tz": venue.time_zone, "tenant": venue.tenant_id, "venue": venue.pk, "start": period.start,
+        "end": period.end, "since": min(since, period.start),
+    }  # fmt: skip
+    day, week = "day", "date_trunc('week', day)::date"
+    with connection.cursor() as cursor:
+        cursor.execute(_NEW_AND_RETURNING.format(bucket="%(first)s::date", group=""), {**params, "first": period.first})
+        total = _counts(cursor.fetchone()[1:])
+        series = {}
+        for name, bucket in (("days", day), ("weeks", week)):
+            cursor.execute(_NEW_AND_RETURNING.format(bucket=bucket, group="GROUP BY 1 ORDER BY 1"), params)
+            series[name] = [{"start": row[0].isoformat(), **_counts(row[1:])} for row in cursor.fetchall()]
+        cursor.execute(_VISIT_DAYS, {**params, "start": period.start, "since": since})
+        visit_days = cursor.fetchall()
+    frequency = Counter()
+    tiers = Counter()
+    for _, days_in_period, days_in_window in visit_days:
+        frequency[next(label for low, label in reversed(FREQUENCY_BUCKETS) if days_in_period >= low)] += 1
+        tiers[tenant.loyalty_tier(days_in_window)] += 1
+    recognised = len(visit_days)
+    return {
+        "total": total,
+        "return_rate": round(total["returning"] / recognised, 4) if recognised else None,
+        "days": series["days"],
+        "weeks": series["weeks"],
+        "frequency": [{"visit_days": label, "visitors": frequency[label]} for _, label in FREQUENCY_BUCKETS],
+        "average_visit_days": round(sum(row[1] for row in visit_days) / recognised, 2) if recognised else None,
+        "loyalty": {
+            "window_days": tenant.loyalty_window_days,
+            "thresholds": tenant.loyalty_tiers,
+            "tiers": [{"tier": tier, "visitors": tiers[tier]} for tier in LOYALTY_TIERS],
+        },
+    }
+
+
+def _visit_days_since(since) -> Subquery:
+    days = (
+        Visit.objects.filter(visitor=OuterRef("pk"), at__gte=since, ended_at__isnull=False)
+        .values("visitor")
+        .annotate(days=Count("at__date", distinct=True))
+        .values("days")
+    )
+    return Coalesce(Subquery(days, output_field=IntegerField()), 0)
+
+
+def visitors_listed(queryset, tenant):
+    """Visitors with their visit count, samples held and visit days in the loyalty window (for the tier)."""
+    visits = Visit.objects.filter(visitor=OuterRef("pk")).values("visitor").annotate(n=Count("pk")).values("n")
+    since = timezone.now() - timedelta(days=tenant.loyalty_window_days)
+    return queryset.annotate(
+        visit_count=Coalesce(Subquery(visits, output_field=IntegerField()), 0),
+        samples=Count("embeddings", distinct=True),
+        window_visit_days=_visit_days_since(since),
+    )
+
+
+def visitor_visits(visitor):
+    """A visitor's visits, latest first."""
+    return Visit.objects.filter(visitor=visitor).select_related("venue", "camera").order_by("-at", "-pk")
+
+
+def visits_described(visits) -> list[dict]:
+    """Visits as a visitor's history: where, when, how long, and the zones they stayed in with dwell."""
+    visits = list(visits)
+    dwell = {}
+    for row in (
+        ZoneEvent.objects.filter(visit_key__in=[v.key for v in visits], kind=ZoneEvent.Kind.EXITED)
+        .values("visit_key", "zone__name")
+        .annotate(dwell=Sum("dwell_seconds"), stays=Count("pk"))
+        .order_by("visit_key", "zone__name")
+    ):
+        dwell.setdefault(row["visit_key"], []).append(
+            {"zone": row["zone__name"], "dwell_seconds": round(row["dwell"] or 0, 1), "stays": row["stays"]}
+        )
+    return [_visit_described(v, dwell.get(v.key, [])) for v in visits]
+
+
+def _visit_described(visit, zones: list[dict]) -> dict:
+    local = ZoneInfo(visit.venue.time_zone)
+    return {
+        "at": visit.at.astimezone(local).isoformat(),
+        "ended_at": visit.ended_at.astimezone(local).isoformat() if visit.ended_at else None,
+        "duration_seconds": visit.duration_seconds, "venue": visit.venue_id, "venue_name": visit.venue.name,
+        "camera": visit.camera_id, "camera_name": visit.camera.name if visit.camera else None,
+        "staff": visit.staff, "zones": zones,
+    }  # fmt: skip

@@ -1,0 +1,11 @@
+from celery import shared_task
+
+from reid.services import embeddings_expire
+from venues.tenancy import all_tenants
+
+
+@shared_task
+def embeddings_expire_all() -> int:
+    """Scheduled (config/schedules.py): face embeddings past their tenant's retention period are deleted."""
+    with all_tenants():
+        return embeddings_expire()
