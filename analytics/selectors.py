@@ -17,6 +17,7 @@ from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import ExtractHour
 
 from analytics.periods import Period
+from analytics.visitors import unique_visitors
 from ingest.models import CameraHour, DemographicHour, LineCrossing, VenueHour, Visit, ZoneEvent, ZoneHour
 from ingest.rollups import histogram_percentile
 from venues.models import Camera, CountingLine, Zone
@@ -110,9 +111,9 @@ def overview(venue, period: Period) -> dict:
         "visitors": now.visitors,
         "visitors_counted_by": "entrance line" if entrances else "visits",
         "visits": now.visits,
-        "unique_visitors": now.visits,
-        "unique_visitors_basis": "distinct visit identities: a person's separate visits count apart until returning "
-        "visitors are recognised",
+        "unique_visitors": unique_visitors(venue, period),
+        "unique_visitors_basis": "people recognised by face count once however many cameras or visits saw them; "
+        "a visit without a recognised face counts as one",
         "entries": now.entries,
         "exits": now.exits,
         "average_visit_seconds": round(now.visit_seconds / now.visits, 1) if now.visits else None,

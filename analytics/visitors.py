@@ -48,6 +48,17 @@ GROUP BY visitor_id HAVING count(*) FILTER (WHERE at >= %(start)s) > 0
 """
 
 
+def unique_visitors(venue, period: Period) -> int:
+    """People in the period: each recognised visitor once, each visit without a recognised face once."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(DISTINCT coalesce(visitor_id::text, key)) FROM ({_CUSTOMER_VISITS}) visits",
+            {"tz": venue.time_zone, "tenant": venue.tenant_id, "venue": venue.pk, "since": period.start,
+             "end": period.end},
+        )  # fmt: skip
+        return cursor.fetchone()[0]
+
+
 def _counts(row) -> dict:
     visits, people, recognised, new, returning = row
     return {
@@ -59,7 +70,8 @@ def _counts(row) -> dict:
 def returning_visitors(venue, period: Period) -> dict:
     """New and returning visitors per day and week (a visitor is new on the day of their first visit to the
     venue), visit frequency (visit days per recognised visitor in the period), and loyalty tiers (visit days
-    within the tenant's loyalty window ending with the period). `visitors` counts each person once however
+    within the tenant's loyalty window ending with the period); `return_rate` is the share of the period's
+    recognised visitors seen on more than one day in that window. `visitors` counts each person once however
     many cameras saw them; visits without a recognised face count as one visitor each."""
     tenant = venue.tenant
     since = period.end - timedelta(days=tenant.loyalty_window_days)
@@ -85,7 +97,7 @@ def returning_visitors(venue, period: Period) -> dict:
     recognised = len(visit_days)
     return {
         "total": total,
-        "return_rate": round(total["returning"] / recognised, 4) if recognised else None,
+        "return_rate": round(sum(row[2] > 1 for row in visit_days) / recognised, 4) if recognised else None,
         "days": series["days"],
         "weeks": series["weeks"],
         "frequency": [{"visit_days": label, "visitors": frequency[label]} for _, label in FREQUENCY_BUCKETS],

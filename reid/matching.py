@@ -30,7 +30,7 @@ class Match:
     distance: float
 
 
-def _vector(embedding: Sequence[float]) -> str:
+def vector_literal(embedding: Sequence[float]) -> str:
     return "[" + ",".join(repr(float(v)) for v in embedding) + "]"
 
 
@@ -61,7 +61,7 @@ def visitor_match(tenant, venue, embedding: Sequence[float], face_model: str) ->
             f"WHERE tenant_id = %(tenant)s {in_venue} AND face_model = %(model)s AND distance <= %(threshold)s "
             "ORDER BY distance LIMIT 1",
             {
-                "query": _vector(embedding), "candidates": settings.REID_CANDIDATES, "tenant": tenant.pk,
+                "query": vector_literal(embedding), "candidates": settings.REID_CANDIDATES, "tenant": tenant.pk,
                 "venue": venue.pk, "model": face_model, "threshold": threshold,
             },
         )  # fmt: skip

@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import pytest
@@ -16,6 +16,8 @@ from venues.tenancy import tenant_scope
 from vision.events import VisitEnded, ZoneEntered, ZoneExited, ZoneVisit
 
 PASSWORD = "a-long-test-password-9"
+# with_visitor's visitor is first seen on a Monday four to five weeks ago (within retention and loyalty windows)
+FIRST_VISIT = datetime.combine(date.today() - timedelta(days=28 + date.today().weekday()), time(10), UTC)
 
 
 @dataclass
@@ -39,19 +41,20 @@ class World:
 
 
 def face_embedding(seed: int, *, near: np.ndarray | None = None, distance: float = 0.2) -> np.ndarray:
-    """A random unit vector of dlib's size, or one about `distance` from `near` (another look of one face)."""
+    """A random unit vector of dlib's size, or one exactly `distance` (L2) from `near`: another look of a face."""
     rng = np.random.default_rng(seed)
     if near is None:
         vector = rng.normal(size=128)
-    else:
-        step = rng.normal(size=128)
-        step -= step.dot(near) * near  # perpendicular, so the distance comes out as asked
-        vector = near + step / np.linalg.norm(step) * distance
-    return vector / np.linalg.norm(vector)
+        return vector / np.linalg.norm(vector)
+    step = rng.normal(size=128)
+    step -= step.dot(near) * near
+    angle = 2 * np.arcsin(distance / 2)  # the chord `distance` on the unit sphere
+    return np.cos(angle) * near + np.sin(angle) * step / np.linalg.norm(step)
 
 
 def face_visit(world, track_id: int, at: datetime, embedding, *, minutes: float = 5, model="dlib-resnet-128"):
-    """A finished visit to `world`'s camera, staying in its zone, with a face: through the product's writer."""
+    """A finished visit to `world`'s camera, staying in its zone, with a face (or none): through the product's
+    writer."""
     origin = Origin(key=f"job:{world.job.pk}", tenant_id=world.tenant.pk, venue_id=world.venue.pk,
                     camera_id=world.camera.pk, job_id=world.job.pk)  # fmt: skip
     end = at + timedelta(minutes=minutes)
@@ -59,7 +62,8 @@ def face_visit(world, track_id: int, at: datetime, embedding, *, minutes: float 
         ZoneEntered(track_id, at, "Front"),
         ZoneExited(track_id, end, "Front", entered_at=at),
         VisitEnded(track_id, end, first_seen=at, zone_visits=(ZoneVisit("Front", at, end),),
-                   trajectory=((0.0, 0.25, 0.5),), face_embedding=tuple(map(float, embedding)), face_model=model),
+                   trajectory=((0.0, 0.25, 0.5),), face_model=model,
+                   face_embedding=None if embedding is None else tuple(map(float, embedding))),
     ]  # fmt: skip
     with tenant_scope(world.tenant):
         return events_write(origin, events, {"Front": world.zone.pk}, {"Door": world.line.pk})
@@ -77,9 +81,13 @@ def build_world(name: str, role=Membership.Role.OWNER) -> World:
     line = CountingLine.objects.create(camera=camera, name="Door", points=[[0.5, 0], [0.5, 1]])
     api_key, key = api_key_create(tenant=tenant, name=f"{name} edge")
     job = VideoJob.objects.create(camera=camera, source=VideoJob.Source.URL, source_url="https://example.com/a.mp4")
-    world = World(tenant, owner, venue, camera, zone, line, api_key, key, job)
-    face_visit(world, 1, datetime(2026, 11, 2, 10, tzinfo=UTC), face_embedding(tenant.pk))
-    with tenant_scope(tenant):
+    return World(tenant, owner, venue, camera, zone, line, api_key, key, job)
+
+
+def with_visitor(world: World) -> World:
+    """The world with one returning visitor: a visit on FIRST_VISIT with the face `face_embedding(tenant id)`."""
+    face_visit(world, 1, FIRST_VISIT, face_embedding(world.tenant.pk))
+    with tenant_scope(world.tenant):
         world.visitor = Visitor.objects.get()
     return world
 

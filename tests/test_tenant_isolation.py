@@ -3,10 +3,20 @@ from django.http import HttpResponse
 from django.test import override_settings
 from django.urls import include, path
 
-from tests.conftest import key_client, session_client
+from tests.conftest import key_client, session_client, with_visitor
 from tests.isolation import ROUTES, Detail, walk
 from venues.models import Venue
 from venues.tenancy import all_tenants
+
+
+@pytest.fixture
+def world_a(world_a):
+    return with_visitor(world_a)
+
+
+@pytest.fixture
+def world_b(world_b):
+    return with_visitor(world_b)
 
 
 def clients_of(world):
