@@ -115,6 +115,9 @@ ROUTES = {
     "venue-export-json": VenueScoped(methods=("get",)),
     "home": Listing("venue", api=False),
     "venue-page": Detail("venue", api=False, methods=("get",)),
+    "visitors-page": Listing("visitor", api=False),
+    "visitor-staff-form": Detail("visitor", api=False, methods=("post",)),
+    "visitor-erase-form": Detail("visitor", api=False, methods=("post",)),
     "tenant-switch": TenantSwitch(),
     **{
         name: NoTenantData()

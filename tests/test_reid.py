@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from config.celery import app
@@ -305,3 +306,28 @@ def test_new_and_returning_visitors_frequency_and_tiers(world_a):
         "new": 0, "occasional": 2, "regular": 0, "loyal": 0, "vip": 0,
     }  # fmt: skip
     assert overview(world_a)["unique_visitors"] == 3  # V once, though two cameras saw them; W; the faceless visit
+
+
+def test_the_visitors_page_lists_marks_staff_and_erases(world_a):
+    client = Client()
+    client.force_login(world_a.owner)
+    page = client.get(reverse("visitors-page"))
+    assert page.status_code == 200 and f"#{world_a.visitor.pk}".encode() in page.content
+    client.post(reverse("visitor-staff-form", args=[world_a.visitor.pk]), {"staff": "true"})
+    with tenant_scope(world_a.tenant):
+        assert Visitor.objects.get(pk=world_a.visitor.pk).staff
+    assert b"staff</span>" in client.get(reverse("visitors-page")).content
+
+    viewer = get_user_model().objects.create_user("viewer", password="a-long-test-password-9")
+    Membership.objects.create(user=viewer, tenant=world_a.tenant, role=Membership.Role.VIEWER)
+    as_viewer = Client()
+    as_viewer.force_login(viewer)
+    assert b"Erase</button>" not in as_viewer.get(reverse("visitors-page")).content
+    response = as_viewer.post(reverse("visitor-erase-form", args=[world_a.visitor.pk]), follow=True)
+    assert b"read-only" in response.content
+    with tenant_scope(world_a.tenant):
+        assert Visitor.objects.filter(pk=world_a.visitor.pk).exists()
+
+    client.post(reverse("visitor-erase-form", args=[world_a.visitor.pk]))
+    with tenant_scope(world_a.tenant):
+        assert not Visitor.objects.exists() and not VisitorEmbedding.objects.exists()
