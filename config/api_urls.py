@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from alerts.api import AlertRecipientViewSet, AlertRuleViewSet, AlertSettingsView, AlertViewSet
 from analytics.api import VenueComparisonView, VenueEventsView, VenueExportView, analytics_views
 from ingest.api import EdgeEventsView, VideoJobViewSet
 from ingest.sales_api import VenueSalesCsvView, VenueSalesView
@@ -17,11 +18,15 @@ router.register("lines", CountingLineViewSet, basename="line")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("jobs", VideoJobViewSet, basename="job")
 router.register("visitors", VisitorViewSet, basename="visitor")
+router.register("alerts", AlertViewSet, basename="alert")
+router.register("alert-rules", AlertRuleViewSet, basename="alert-rule")
+router.register("alert-recipients", AlertRecipientViewSet, basename="alert-recipient")
 
 urlpatterns = [
     *router.urls,
     path("events", EdgeEventsView.as_view(), name="edge-events"),
     path("tenant/", TenantSettingsView.as_view(), name="tenant-settings"),
+    path("alert-settings/", AlertSettingsView.as_view(), name="alert-settings"),
     path("analytics/venues/", VenueComparisonView.as_view(), name="analytics-venues"),
     path("venues/<int:venue_id>/events/", VenueEventsView.as_view(), name="venue-events"),
     *(

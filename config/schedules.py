@@ -1,11 +1,24 @@
 """Every periodic task, in one place. django-celery-beat's database scheduler picks these up at start (and
-shows them in the admin); run `celery -A config beat`."""
+shows them in the admin); run `celery -A config beat`. `SCHEDULE_SECONDS` (an environment variable) runs every
+entry that often instead, for a quick end-to-end run."""
+
+import os
 
 from celery.schedules import crontab
+
+_every = float(os.environ.get("SCHEDULE_SECONDS", 0)) or None
 
 BEAT_SCHEDULE = {
     "reid-embeddings-expire": {
         "task": "reid.tasks.embeddings_expire_all",
-        "schedule": crontab(minute=17),  # hourly: an embedding outlives its retention by an hour at most
+        "schedule": _every or crontab(minute=17),  # hourly: an embedding outlives its retention by an hour at most
+    },
+    "alerts-check": {
+        "task": "alerts.tasks.alert_checks_fan_out",
+        "schedule": _every or crontab(minute=3),  # just after each hour: the hour that ended
+    },
+    "alerts-digests": {
+        "task": "alerts.tasks.digests_fan_out",
+        "schedule": _every or crontab(minute="*/15"),  # digests go out within 15 minutes of the chosen local time
     },
 }

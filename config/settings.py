@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "ingest",
     "analytics",
     "reid",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,8 @@ REID_MATCH_THRESHOLDS = env.json("REID_MATCH_THRESHOLDS", default={"dlib-resnet-
 REID_CANDIDATES = env.int("REID_CANDIDATES", default=100)  # nearest samples the HNSW search returns (ef_search)
 REID_SAMPLES_PER_VISITOR = 5  # a visitor keeps at most this many embeddings; a new one replaces the oldest
 REID_SAMPLE_MIN_DISTANCE = 0.1  # a match closer than this to one of the visitor's samples adds nothing new
+
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")  # links in emails
 
 # --- Product settings --------------------------------------------------------------------------
 H3_RESOLUTION = env.int("H3_RESOLUTION", default=9)  # ~0.1 km² hexagons: one store, its street

@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("venues.urls")),
     path("", include("reid.urls")),
+    path("", include("alerts.urls")),
 ]

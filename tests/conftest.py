@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 from rest_framework.test import APIClient
 
+from alerts.models import Alert, AlertRecipient, AlertRule
 from ingest.models import VideoJob
 from ingest.writer import Origin, events_write
 from reid.models import Visitor
@@ -33,11 +34,14 @@ class World:
     api_key: ApiKey
     key: str
     job: VideoJob
+    alert: Alert
+    recipient: AlertRecipient
     visitor: Visitor | None = None
 
     def objects(self) -> dict:
         return {"venue": self.venue, "camera": self.camera, "zone": self.zone, "line": self.line,
-                "api-key": self.api_key, "job": self.job, "visitor": self.visitor}  # fmt: skip
+                "api-key": self.api_key, "job": self.job, "alert": self.alert, "alert-rule": self.alert.rule,
+                "alert-recipient": self.recipient, "visitor": self.visitor}  # fmt: skip
 
 
 def face_embedding(seed: int, *, near: np.ndarray | None = None, distance: float = 0.2) -> np.ndarray:
@@ -81,7 +85,16 @@ def build_world(name: str, role=Membership.Role.OWNER) -> World:
     line = CountingLine.objects.create(camera=camera, name="Door", points=[[0.5, 0], [0.5, 1]])
     api_key, key = api_key_create(tenant=tenant, name=f"{name} edge")
     job = VideoJob.objects.create(camera=camera, source=VideoJob.Source.URL, source_url="https://example.com/a.mp4")
-    return World(tenant, owner, venue, camera, zone, line, api_key, key, job)
+    with tenant_scope(tenant):
+        rule = AlertRule.objects.get(venue=venue, kind=AlertRule.Kind.CROWDING)  # a default rule of the venue
+    hour = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    alert = Alert.objects.create(
+        tenant=tenant, rule=rule, venue=venue, kind=rule.kind, severity=rule.severity, period_start=hour,
+        period_end=hour + timedelta(hours=1), title=f"Crowding at {venue.name}", message="Crafted for a test.",
+        link=f"/venues/{venue.pk}/",
+    )  # fmt: skip
+    recipient = AlertRecipient.objects.create(tenant=tenant, email=f"ops@{tenant.slug}.example.com")
+    return World(tenant, owner, venue, camera, zone, line, api_key, key, job, alert, recipient)
 
 
 def with_visitor(world: World) -> World:

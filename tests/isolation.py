@@ -48,6 +48,16 @@ class OwnTenant:
 
 
 @dataclass(frozen=True)
+class OwnAlertSettings:
+    """The caller's alert settings: B reads and changes B's, A's stay as they were."""
+
+
+@dataclass(frozen=True)
+class SignedLink:
+    """Opened by a signed token (email unsubscribe): a forged token is a 404 and changes nothing."""
+
+
+@dataclass(frozen=True)
 class CreateUnder:
     """A POST-only route that creates objects under a parent: A's parent must be refused (400)."""
 
@@ -105,6 +115,16 @@ ROUTES = {
     "visitor-staff": Detail("visitor", methods=("post",)),
     "visitor-visits": Detail("visitor", methods=("get",)),
     "tenant-settings": OwnTenant(),
+    "alert-list": Listing("alert", parent="venue", read_only=True),
+    "alert-detail": Detail("alert", methods=("get",)),
+    "alert-acknowledge": Detail("alert", methods=("post",)),
+    "alert-resolve": Detail("alert", methods=("post",)),
+    "alert-rule-list": Listing("alert-rule", parent="venue"),
+    "alert-rule-detail": Detail("alert-rule"),
+    "alert-recipient-list": Listing("alert-recipient"),
+    "alert-recipient-detail": Detail("alert-recipient"),
+    "alert-settings": OwnAlertSettings(),
+    "alerts-unsubscribe": SignedLink(),
     "edge-events": PostNamingVenue(),
     "sales-list": VenueScoped(methods=("get", "post")),
     "sales-csv": VenueScoped(methods=("post",), upload=True),
@@ -289,6 +309,25 @@ def _walk_route(run, route, kind, label, client, is_key):
         a.tenant.refresh_from_db()
         if [getattr(a.tenant, name) for name in fields] != before:
             run.problems.append(f"{label}: PATCH {url} changed tenant A's settings")
+    elif isinstance(kind, OwnAlertSettings):
+        from alerts.services import alert_settings_of
+        from venues.tenancy import tenant_scope
+
+        url = reverse(route.name)
+        with tenant_scope(a.tenant):
+            before = model_to_dict(alert_settings_of(a.tenant))
+        run.expect(label, f"GET {url}", client.get(url), {200})
+        body = {"digest": "off", "instant_severity": "info", "tenant": a.tenant.pk}
+        run.expect(label, f"PATCH {url}", client.patch(url, body, format="json"), {200})
+        with tenant_scope(a.tenant):
+            if model_to_dict(alert_settings_of(a.tenant)) != before:
+                run.problems.append(f"{label}: PATCH {url} changed tenant A's alert settings")
+    elif isinstance(kind, SignedLink):
+        from django.core import signing
+
+        forged = signing.dumps(a.recipient.pk, salt="another purpose")
+        url = reverse(route.name, kwargs={route.params[0]: forged})
+        run.expect(label, f"POST {url}", client.post(url), {404})
     elif isinstance(kind, TenantWide):
         url = reverse(route.name)
         run.expect(label, f"GET {url}", client.get(url), {200})

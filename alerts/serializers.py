@@ -1,0 +1,80 @@
+import math
+
+from rest_framework import serializers
+
+from alerts.models import Alert, AlertRecipient, AlertRule, AlertSettings
+from alerts.rules import DEFAULTS, LIMITS
+from venues.models import Venue, Zone
+from venues.serializers import ScopedRelatedField
+
+ZONE_KINDS = {"crowding", "long_dwell", "dead_zone", "queue_abandonment", "queue_wait"}
+
+
+class AlertRuleSerializer(serializers.ModelSerializer):
+    venue = ScopedRelatedField(Venue, required=False, allow_null=True)
+    zone = ScopedRelatedField(Zone, required=False, allow_null=True)
+    effective_params = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AlertRule
+        fields = ["id", "venue", "zone", "kind", "severity", "enabled", "params", "effective_params", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def get_effective_params(self, rule) -> dict:
+        return {**DEFAULTS[rule.kind], **rule.params}
+
+    def validate(self, attrs):
+        kind = attrs.get("kind", getattr(self.instance, "kind", None))
+        params = attrs.get("params", getattr(self.instance, "params", {}))
+        zone = attrs.get("zone", getattr(self.instance, "zone", None))
+        venue = attrs.get("venue", getattr(self.instance, "venue", None))
+        if not isinstance(params, dict):
+            raise serializers.ValidationError({"params": 'Expected an object such as {"max_occupancy": 40}.'})
+        for name, value in params.items():
+            if name not in DEFAULTS[kind]:
+                raise serializers.ValidationError(
+                    {"params": f"{name!r} is not a limit of {kind}; it takes {', '.join(DEFAULTS[kind])}."}
+                )
+            low, high = LIMITS[name]
+            if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+                raise serializers.ValidationError({"params": f"{name} must be a number."})
+            if not low <= value <= high:
+                raise serializers.ValidationError({"params": f"{name} must be between {low} and {high}."})
+        if zone is not None:
+            if kind not in ZONE_KINDS:
+                raise serializers.ValidationError({"zone": f"{kind} rules are about the whole venue, not a zone."})
+            if venue is None or zone.camera.venue_id != venue.pk:
+                raise serializers.ValidationError({"zone": "The zone must be in the rule's venue."})
+        return attrs
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Alert
+        fields = [
+            "id", "rule", "venue", "zone", "camera", "kind", "severity", "subject", "period_start", "period_end",
+            "title", "message", "numbers", "link", "state", "created_at", "acknowledged_at", "acknowledged_by",
+            "resolved_at", "resolved_by", "emailed_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class AlertRecipientSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AlertRecipient
+        fields = ["id", "email", "instant", "digest", "unsubscribed_at", "created_at"]
+        read_only_fields = ["unsubscribed_at", "created_at"]
+
+    def validate_email(self, value):
+        others = AlertRecipient.objects.filter(email__iexact=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError(f"{value} is a recipient already.")
+        return value.lower()
+
+
+class AlertSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AlertSettings
+        fields = ["instant_severity", "digest", "digest_time", "time_zone"]
