@@ -30,8 +30,9 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 @pytest.fixture
 def beat_worker(transactional_db, tmp_path):
     outbox = tmp_path / "outbox"
+    # django-environ drops the first / of a filemail path: hence four in all
     env = {**os.environ, "DATABASE_NAME": connection.settings_dict["NAME"], "REDIS_URL": settings.CELERY_BROKER_URL,
-           "SCHEDULE_SECONDS": "2", "EMAIL_URL": f"filemail:///{outbox}"}  # fmt: skip (environ drops one /)
+           "SCHEDULE_SECONDS": "2", "EMAIL_URL": f"filemail:///{outbox}"}  # fmt: skip
     log = tmp_path / "worker.log"
     with log.open("w") as output:
         process = subprocess.Popen(
