@@ -144,6 +144,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {  # choice sets shared by several fields, or whose field names collide
+        "SeverityEnum": "alerts.models.Severity",
+        "AlertKindEnum": "alerts.models.AlertRule.Kind",
+        "ZoneKindEnum": "venues.models.Zone.Kind",
+    },
 }
 
 # --- Celery: Redis broker and results, a `vision` queue for video workers -----------------------
