@@ -6,6 +6,7 @@ from itertools import count
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from alerts.models import Alert, AlertRule, AlertSettings
@@ -316,3 +317,18 @@ def test_the_digest_says_how_each_venue_did_and_what_is_open(world_a):
 def test_when_a_digest_is_due_in_the_tenants_time(digest, now, period):
     row = AlertSettings(digest=digest, digest_time=time(8), time_zone="Europe/Paris")
     assert digest_period(row, now) == period
+
+
+def test_the_alerts_page_filters_and_acknowledges(world_a):
+    client = Client()
+    client.force_login(world_a.owner)
+    page = client.get(reverse("alerts-page"), {"state": "open", "severity": world_a.alert.severity})
+    assert page.status_code == 200 and world_a.alert.title.encode() in page.content
+    assert world_a.alert.title.encode() not in client.get(reverse("alerts-page"), {"state": "resolved"}).content
+    response = client.post(reverse("alert-acknowledge-form", args=[world_a.alert.pk]), {"query": "state=open"})
+    assert response.status_code == 302 and response["Location"].endswith("?state=open")
+    with tenant_scope(world_a.tenant):
+        assert Alert.objects.get(pk=world_a.alert.pk).state == Alert.State.ACKNOWLEDGED
+    client.post(reverse("alert-resolve-form", args=[world_a.alert.pk]))
+    with tenant_scope(world_a.tenant):
+        assert Alert.objects.get(pk=world_a.alert.pk).state == Alert.State.RESOLVED
