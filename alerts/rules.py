@@ -121,38 +121,30 @@ def _spread(series: list[int]) -> tuple[float, float]:
     return median, max(1.4826 * mad, median**0.5, 1.0)
 
 
-def traffic_spike(hour: Hour) -> list[Firing]:
+def _traffic(hour: Hour, spike: bool) -> list[Firing]:
     p = hour.params
+    if not spike and hour.open_minutes() not in (None, 60):  # a drop only in hours the venue is open throughout
+        return []
     now, series = _baseline(hour, p["weeks"])
     if len(series) < MIN_BASELINE_WEEKS:
         return []
     median, spread = _spread(series)
-    limit = median + p["sensitivity"] * spread
-    if now < p["min_visitors"] or now <= limit:
+    limit = median + p["sensitivity"] * spread if spike else median - p["sensitivity"] * spread
+    if (now < p["min_visitors"] or now <= limit) if spike else (median < p["min_baseline"] or now >= limit):
         return []
     return [Firing(
-        f"Traffic spike at {hour.venue.name}",
+        f"Traffic {'spike' if spike else 'drop'} at {hour.venue.name}",
         f"{now} visitors {hour.label}, usually {median:g} (median of the same hour in {len(series)} earlier weeks).",
         {"visitors": now, "baseline_median": median, "baseline": series, "limit": round(limit, 1)},
     )]  # fmt: skip
+
+
+def traffic_spike(hour: Hour) -> list[Firing]:
+    return _traffic(hour, spike=True)
 
 
 def traffic_drop(hour: Hour) -> list[Firing]:
-    p = hour.params
-    if hour.open_minutes() not in (None, 60):  # only hours the venue is open throughout
-        return []
-    now, series = _baseline(hour, p["weeks"])
-    if len(series) < MIN_BASELINE_WEEKS:
-        return []
-    median, spread = _spread(series)
-    limit = median - p["sensitivity"] * spread
-    if median < p["min_baseline"] or now >= limit:
-        return []
-    return [Firing(
-        f"Traffic drop at {hour.venue.name}",
-        f"{now} visitors {hour.label}, usually {median:g} (median of the same hour in {len(series)} earlier weeks).",
-        {"visitors": now, "baseline_median": median, "baseline": series, "limit": round(limit, 1)},
-    )]  # fmt: skip
+    return _traffic(hour, spike=False)
 
 
 def after_hours(hour: Hour) -> list[Firing]:

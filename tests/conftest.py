@@ -115,6 +115,13 @@ def world_b(db):
     return build_world("Beta Markets")
 
 
+@pytest.fixture
+def visitors(world_a, world_b):
+    """Both worlds with their returning visitor (see `with_visitor`)."""
+    with_visitor(world_a)
+    with_visitor(world_b)
+
+
 def session_client(user) -> APIClient:
     client = APIClient()
     client.force_login(user)

@@ -23,22 +23,12 @@ from reid.matching import nearest_sample_sql, vector_literal
 from reid.models import Visitor, VisitorEmbedding
 from reid.services import embeddings_expire
 from reid.tasks import embeddings_expire_all
-from tests.conftest import FIRST_VISIT, face_embedding, face_visit, key_client, session_client, with_visitor
+from tests.conftest import FIRST_VISIT, face_embedding, face_visit, key_client, session_client
 from venues.models import Camera, Membership, Tenant, Venue, Zone
 from venues.tenancy import tenant_scope
 from vision.geometry import SceneGeometry
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world_a(world_a):
-    return with_visitor(world_a)
-
-
-@pytest.fixture
-def world_b(world_b):
-    return with_visitor(world_b)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("visitors")]
 
 
 MONDAY = FIRST_VISIT  # build_world's visitor's first visit

@@ -3,20 +3,13 @@ from django.http import HttpResponse
 from django.test import override_settings
 from django.urls import include, path
 
-from tests.conftest import key_client, session_client, with_visitor
+from tests.conftest import key_client, session_client
 from tests.isolation import ROUTES, Detail, walk
 from venues.models import Venue
 from venues.tenancy import all_tenants
 
 
-@pytest.fixture
-def world_a(world_a):
-    return with_visitor(world_a)
-
-
-@pytest.fixture
-def world_b(world_b):
-    return with_visitor(world_b)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("visitors")]
 
 
 def clients_of(world):
@@ -26,7 +19,6 @@ def clients_of(world):
     }
 
 
-@pytest.mark.django_db
 def test_tenant_b_reaches_nothing_of_tenant_a_on_any_route(world_a, world_b):
     assert walk(world_a, clients_of(world_b)) == []
 
@@ -42,7 +34,6 @@ urlpatterns = [
 ]
 
 
-@pytest.mark.django_db
 @override_settings(ROOT_URLCONF=__name__)
 def test_the_walk_fails_on_a_new_route_and_on_one_that_forgets_scoping(world_a, world_b):
     problems = walk(world_a, clients_of(world_b))
