@@ -8,7 +8,6 @@ from tests.isolation import ROUTES, Detail, walk
 from venues.models import Venue
 from venues.tenancy import all_tenants
 
-
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("visitors")]
 
 
