@@ -37,26 +37,41 @@ ANSWERS = {
 }
 
 
-def period_from(request, venue) -> Period:
-    """The `from`/`to` local days of a request, checked: a bad date or a reversed range is a 400."""
+class PeriodError(ValueError):
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def period_parse(params, venue) -> Period:
+    """The `from`/`to` local days of query parameters, checked: a bad date, a reversed or too long range is a
+    PeriodError naming the parameter. Defaults: the 7 days to today at the venue."""
     errors, days = {}, {}
     for name in ("from", "to"):
-        raw = request.query_params.get(name)
+        raw = params.get(name)
         if raw:
             try:
                 days[name] = date.fromisoformat(raw)
             except ValueError:
                 errors[name] = f"{raw!r} is not a date like 2026-11-20."
     if errors:
-        raise ValidationError(errors)
+        raise PeriodError(errors)
     today = timezone.now().astimezone(zoneinfo.ZoneInfo(venue.time_zone)).date()
     last = days.get("to", today)
     first = days.get("from", last - timedelta(days=6))
     if first > last:
-        raise ValidationError({"from": "The first day is after the last day."})
+        raise PeriodError({"from": "The first day is after the last day."})
     if (last - first).days + 1 > MAX_DAYS:
-        raise ValidationError({"from": f"At most {MAX_DAYS} days at a time."})
+        raise PeriodError({"from": f"At most {MAX_DAYS} days at a time."})
     return Period(first, last, venue.time_zone)
+
+
+def period_from(request, venue) -> Period:
+    """The request's period; a bad one is a 400 naming the parameter."""
+    try:
+        return period_parse(request.query_params, venue)
+    except PeriodError as error:
+        raise ValidationError(error.errors) from error
 
 
 class VenueAnalyticsView(APIView):

@@ -13,12 +13,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Sum
 from django.db.models.functions import ExtractHour
 
 from analytics.periods import Period
 from analytics.visitors import unique_visitors
-from ingest.models import CameraHour, DemographicHour, LineCrossing, VenueHour, Visit, ZoneEvent, ZoneHour
+from ingest.models import CameraHour, DemographicHour, VenueHour, ZoneHour
 from ingest.rollups import histogram_percentile
 from venues.models import Camera, CountingLine, Zone
 
@@ -394,34 +394,3 @@ def _pearson(pairs: list[tuple[float, float]]) -> float | None:
     cov = sum((x - mean_x) * (y - mean_y) for x, y in pairs)
     var_x, var_y = sum((x - mean_x) ** 2 for x, _ in pairs), sum((y - mean_y) ** 2 for _, y in pairs)
     return round(cov / (var_x * var_y) ** 0.5, 4) if var_x and var_y else None
-
-
-@dataclass(frozen=True)
-class VenueSummary:
-    visits: int
-    entries: int
-    exits: int
-    average_visit_seconds: float | None
-    with_demographics: int
-    zones: list[dict]  # name, visits, average dwell seconds
-
-
-def venue_summary(venue) -> VenueSummary:
-    """All-time totals of a venue's customers, straight from its events (for the venue page)."""
-    visits = Visit.objects.filter(venue=venue, staff=False).aggregate(
-        count=Count("id"), average=Avg("duration_seconds"), with_demographics=Count("id", filter=~Q(age_bracket=""))
-    )
-    crossings = LineCrossing.objects.filter(venue=venue, staff=False).aggregate(
-        entries=Count("id", filter=Q(direction="in")), exits=Count("id", filter=Q(direction="out"))
-    )
-    zones_seen = (
-        ZoneEvent.objects.filter(venue=venue, kind=ZoneEvent.Kind.EXITED, staff=False)
-        .values("zone__name")
-        .annotate(visits=Count("id"), average_dwell=Avg("dwell_seconds"))
-        .order_by("-visits")
-    )
-    return VenueSummary(
-        visits=visits["count"], entries=crossings["entries"], exits=crossings["exits"],
-        average_visit_seconds=visits["average"], with_demographics=visits["with_demographics"],
-        zones=[{"name": z["zone__name"], "visits": z["visits"], "average_dwell": z["average_dwell"]} for z in zones_seen],
-    )  # fmt: skip

@@ -28,6 +28,7 @@ class Detail:
     api: bool = True
     methods: tuple[str, ...] = ("get", "put", "patch", "delete")
     owner_only: bool = False  # API keys are refused (403) before any lookup
+    more: tuple[tuple[str, str], ...] = ()  # the route's other URL parameters
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ ROUTES = {
     "venue-export-json": VenueScoped(methods=("get",)),
     "home": Listing("venue", api=False),
     "venue-page": Detail("venue", api=False, methods=("get",)),
+    "venue-panel": Detail("venue", api=False, methods=("get",), more=(("name", "overview"),)),
     "visitors-page": Listing("visitor", api=False),
     "visitor-staff-form": Detail("visitor", api=False, methods=("post",)),
     "visitor-erase-form": Detail("visitor", api=False, methods=("post",)),
@@ -244,7 +246,7 @@ def _walk_route(run, route, kind, label, client, is_key):
     a = run.a
     web_as_key = is_key and not getattr(kind, "api", True)
     if isinstance(kind, Detail):
-        url = reverse(route.name, kwargs={route.params[0]: a.objects()[kind.target].pk})
+        url = reverse(route.name, kwargs={route.params[0]: a.objects()[kind.target].pk, **dict(kind.more)})
         allowed = {302} if web_as_key else {403} if (is_key and kind.owner_only) else {404}
         for method in kind.methods:
             response = getattr(client, method)(url, {"name": "renamed"}, format="json")

@@ -139,8 +139,12 @@ def test_process_video_command_runs_the_same_service(world_a, capsys):
     visits = _counts(job)[0]
     assert visits >= 5
     assert "100%" in capsys.readouterr().err
-    page = session_client(world_a.owner).get(reverse("venue-page", args=[world_a.venue.pk])).content.decode()
-    assert f'<span class="kpi">{visits}</span>visits' in page and "TUD-Campus.mp4" in page and "Succeeded" in page
+    client = session_client(world_a.owner)
+    page = client.get(reverse("venue-page", args=[world_a.venue.pk])).content.decode()
+    assert "TUD-Campus.mp4" in page and "Succeeded" in page
+    day = {"from": "2026-11-20", "to": "2026-11-20"}
+    panel = client.get(reverse("venue-panel", args=[world_a.venue.pk, "overview"]), day).content.decode()
+    assert f'data-kpi="unique_visitors">{visits}</span>' in panel  # no face is big enough: one person per visit
 
 
 @pytest.mark.django_db

@@ -2,11 +2,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from analytics.selectors import venue_summary
-from ingest.models import VideoJob
 from venues.models import Venue
 from venues.services import tenant_switch
 
@@ -18,17 +16,6 @@ def home(request):
         return render(request, "venues/no_tenant.html", status=403)
     venues = Venue.objects.annotate(camera_count=Count("cameras")).order_by("name")
     return render(request, "venues/home.html", {"venues": venues})
-
-
-@login_required
-def venue_detail(request, venue_id):
-    if request.tenant is None:
-        return render(request, "venues/no_tenant.html", status=403)
-    venue = get_object_or_404(Venue.objects.all(), pk=venue_id)
-    cameras = venue.cameras.prefetch_related("zones", "countinglines")
-    jobs = VideoJob.objects.filter(venue=venue).select_related("camera")[:10]
-    context = {"venue": venue, "cameras": cameras, "summary": venue_summary(venue), "jobs": jobs}
-    return render(request, "venues/venue_detail.html", context)
 
 
 @login_required

@@ -1,0 +1,104 @@
+"""The venue dashboard's panels: which answer each shows and how it becomes a chart.
+
+Each panel is its own HTMX partial (`/venues/<id>/panels/<name>/`), so a slow panel never blocks the page. A
+chart is a Chart.js configuration built here and handed to the page as JSON (`static/analytics/dashboard.js`
+draws every `canvas[data-chart]` that arrives).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from analytics import selectors, visitors
+
+BLUE, GREEN, AMBER, RED, GREY, VIOLET = "#2457d6", "#0f9d58", "#f59e0b", "#d93025", "#9aa3b2", "#7c3aed"
+
+
+def _chart(kind: str, labels: list, datasets: list[dict], **options) -> dict:
+    return {"type": kind, "data": {"labels": labels, "datasets": datasets},
+            "options": {"responsive": True, "maintainAspectRatio": False, "animation": False, **options}}  # fmt: skip
+
+
+def _hourly(answer: dict) -> dict:
+    hours = answer["hours"]
+    return _chart("bar", [f"{h['hour']:02d}:00" for h in hours], [
+        {"label": "Visitors per day", "data": [h["visitors_per_day"] for h in hours], "backgroundColor": BLUE},
+    ])  # fmt: skip
+
+
+def _daily(answer: dict) -> dict:
+    days = answer["days"]
+    return _chart("line", [d["date"] for d in days], [
+        {"label": "Visitors", "data": [d["visitors"] for d in days], "borderColor": BLUE, "tension": 0.25},
+        {"label": "Transactions", "data": [d["transactions"] for d in days], "borderColor": GREEN, "tension": 0.25},
+    ])  # fmt: skip
+
+
+def _demographics(answer: dict) -> dict:
+    ages = answer["age_brackets"]
+    return _chart("bar", list(ages), [{"label": "Visits", "data": list(ages.values()), "backgroundColor": VIOLET}])
+
+
+def _engagement(answer: dict) -> dict:
+    behaviours = answer["behaviours"]
+    return _chart("doughnut", [b.title() for b in behaviours], [
+        {"data": list(behaviours.values()), "backgroundColor": [GREEN, BLUE, AMBER, GREY]},
+    ])  # fmt: skip
+
+
+def _funnel(answer: dict) -> dict:
+    stages = answer["stages"]
+    return _chart("bar", [s["stage"].title() for s in stages], [
+        {"label": "Visitors", "data": [s["count"] for s in stages], "backgroundColor": [BLUE, VIOLET, AMBER, GREEN]},
+    ], indexAxis="y", plugins={"legend": {"display": False}})  # fmt: skip
+
+
+def _sales(answer: dict) -> dict:
+    by_hour = {row["hour"]: row for row in answer["by_hour"]}
+    hours = sorted(by_hour)
+    return _chart("bar", [f"{h:02d}:00" for h in hours], [
+        {"label": "Transactions", "data": [by_hour[h]["transactions"] for h in hours], "backgroundColor": GREEN},
+    ])  # fmt: skip
+
+
+def _visitors(answer: dict) -> dict:
+    days = answer["days"]
+    return _chart("bar", [d["start"] for d in days], [
+        {"label": "New", "data": [d["new"] for d in days], "backgroundColor": BLUE},
+        {"label": "Returning", "data": [d["returning"] for d in days], "backgroundColor": GREEN},
+        {"label": "Not recognised", "data": [d["unrecognised_visits"] for d in days], "backgroundColor": GREY},
+    ], scales={"x": {"stacked": True}, "y": {"stacked": True}})  # fmt: skip
+
+
+def _no_chart(answer: dict) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    answer: Callable
+    chart: Callable[[dict], dict | None] = _no_chart
+
+
+PANELS = {
+    "overview": Panel("Key numbers", selectors.overview),
+    "hourly": Panel("Visitors by hour of the day", selectors.hourly, _hourly),
+    "daily": Panel("Visitors and transactions by day", selectors.daily, _daily),
+    "heatmap": Panel("Weekday x hour", selectors.heatmap),
+    "spatial": Panel("Where people stand", selectors.spatial),
+    "zones": Panel("Zones", selectors.zones),
+    "queues": Panel("Queues", selectors.queues),
+    "funnel": Panel("Funnel", selectors.funnel, _funnel),
+    "demographics": Panel("Demographics", selectors.demographics, _demographics),
+    "engagement": Panel("Engagement", selectors.engagement, _engagement),
+    "visitors": Panel("Returning visitors", visitors.returning_visitors, _visitors),
+    "sales": Panel("Sales vs. traffic", selectors.sales, _sales),
+}
+
+
+def heat_colour(value: float, top: float) -> str:
+    """A white-to-blue background for a heatmap cell."""
+    strength = value / top if top else 0
+    return f"rgba(36, 87, 214, {0.08 + 0.85 * strength:.2f})" if value else "transparent"
