@@ -4,12 +4,15 @@ import json
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from alerts.models import Alert
 from analytics.api import PeriodError, period_parse
 from analytics.dashboard import PANELS, heat_colour
 from analytics.periods import Period
+from analytics.selectors import overview
 from ingest.models import VideoJob
 from venues.models import Venue
 
@@ -62,3 +65,23 @@ def venue_panel(request, venue_id, name):
             for camera in answer["cameras"]
         ]
     return render(request, f"analytics/panels/{name}.html", context)
+
+
+@login_required
+def venues_today(request):
+    """The home page's live table: each venue's visitors today so far, against the same day last week, and its
+    open alerts (refreshed every 30 seconds)."""
+    if request.tenant is None:
+        return render(request, "venues/no_tenant.html", status=403)
+    open_alerts = dict(
+        Alert.objects.exclude(state=Alert.State.RESOLVED)
+        .values("venue")
+        .annotate(n=Count("pk"))
+        .values_list("venue", "n")
+    )
+    rows = []
+    for venue in Venue.objects.annotate(camera_count=Count("cameras")).order_by("name"):
+        last = period_parse({}, venue).last  # today at the venue
+        today = Period(last, last, venue.time_zone)
+        rows.append({"venue": venue, "today": overview(venue, today), "open_alerts": open_alerts.get(venue.pk, 0)})
+    return render(request, "analytics/venues_today.html", {"rows": rows})

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 
 def test_login_shows_the_tenants_venues_only(client, world_a, world_b):
     response = client.post(reverse("login"), {"username": world_a.owner.username, "password": PASSWORD}, follow=True)
-    page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 200 and reverse("venues-today") in response.content.decode()
+    page = client.get(reverse("venues-today")).content.decode()  # the home page's live table
     assert world_a.venue.name in page and world_b.venue.name not in page
     assert client.get(reverse("venue-page", args=[world_a.venue.pk])).status_code == 200
 
@@ -65,11 +65,11 @@ def test_password_reset_by_email(client, world_a):
 def test_switching_tenant_is_explicit_and_limited_to_memberships(client, world_a, world_b):
     Membership.objects.create(user=world_a.owner, tenant=world_b.tenant, role=Membership.Role.VIEWER)
     client.force_login(world_a.owner)
-    home = client.get(reverse("home")).content.decode()
+    home = client.get(reverse("venues-today")).content.decode()
     assert world_a.venue.name in home and world_b.venue.name not in home  # first tenant by name
 
     client.post(reverse("tenant-switch"), {"tenant": world_b.tenant.pk})
-    home = client.get(reverse("home")).content.decode()
+    home = client.get(reverse("venues-today")).content.decode()
     assert world_b.venue.name in home and world_a.venue.name not in home
     assert client.get(reverse("venue-page", args=[world_a.venue.pk])).status_code == 404
 
