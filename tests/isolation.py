@@ -137,6 +137,8 @@ ROUTES = {
     **{f"analytics-{name}": VenueScoped(methods=("get",)) for name in ANSWERS},
     "analytics-venues": TenantWide(),
     "venues-today": TenantWide(api=False),
+    "api-keys-page": Listing("api-key", api=False),
+    "api-key-revoke-form": Detail("api-key", api=False, methods=("post",)),
     "venue-events": VenueScoped(methods=("get",)),
     "venue-export-csv": VenueScoped(methods=("get",)),
     "venue-export-json": VenueScoped(methods=("get",)),
