@@ -11,24 +11,20 @@ from tests.conftest import PASSWORD
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
 
 @pytest.fixture
-def browser_page(chromium, live_server):
-    context = chromium.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
+def browser_page(live_server, monkeypatch):
+    """A page of a fresh headless Chromium. Playwright's sync API keeps an event loop running in this thread
+    while the test also uses the ORM, which Django allows only with DJANGO_ALLOW_ASYNC_UNSAFE: set for the test
+    alone, so that no other test (or subprocess) inherits it."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        yield page
+        browser.close()
 
 
 def log_in(page, user) -> None:
