@@ -6,5 +6,8 @@ def tenant(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"current_tenant": getattr(request, "tenant", None), "current_membership": getattr(request, "membership", None),
-            "memberships": memberships_of(user)}
+    return {
+        "current_tenant": getattr(request, "tenant", None),
+        "current_membership": getattr(request, "membership", None),
+        "memberships": memberships_of(user),
+    }
