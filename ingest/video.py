@@ -22,13 +22,14 @@ from django.utils import timezone
 
 from ingest.models import VideoJob
 from ingest.writer import Origin, events_write, job_events_clear
-from venues.models import Tenant
+from venues.models import Camera, Tenant
+from venues.services import camera_snapshot_save
 from vision.events import Event, VisitEnded
 from vision.faces import FaceAnalyzer, TrackFaceSampler
 from vision.geometry import Line, SceneGeometry, Zone
 from vision.models import ModelStore, ultralytics_offline
 from vision.pipeline import Pipeline, PipelineConfig, Progress
-from vision.sources import DownloadLimits, SourceError, StreamSource, VideoFileSource, download_video
+from vision.sources import DownloadLimits, Frame, SourceError, StreamSource, VideoFileSource, download_video
 from vision.tracking import TrackerConfig, UltralyticsPersonTracker
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,24 @@ def footage(job: VideoJob, stop: threading.Event):
         yield StreamSource(job.source_url, stop)
 
 
+class _Snapshot:
+    """Keeps the job's first frame as the camera's snapshot. It is the pipeline's per-frame callback rather than a
+    wrapper of the frames because frames are decoded in the pipeline's own thread, which has neither the tenant
+    scope nor the job's database connection. A snapshot that cannot be stored is logged, not a lost job."""
+
+    def __init__(self, camera: Camera):
+        self.camera, self.taken = camera, False
+
+    def __call__(self, frame: Frame, tracks) -> None:
+        if self.taken:
+            return
+        self.taken = True
+        try:
+            camera_snapshot_save(self.camera, frame.image)
+        except OSError:
+            logger.exception("camera %s: the snapshot could not be stored", self.camera.pk)
+
+
 class _Reporter:
     """Saves progress about once a second and notices a cancellation request at the same pace."""
 
@@ -174,6 +193,7 @@ def video_job_run(job: VideoJob, on_progress: Callable[[VideoJob], None] | None 
             events = pipeline.run(
                 source.frames(settings.VISION_ANALYSIS_FPS), job.recording_start, (info.width, info.height),
                 on_frame=reporter, should_stop=lambda: reporter.should_stop() or stop.is_set(),
+                on_tracks=_Snapshot(job.camera),
             )  # fmt: skip
             if job.source == VideoJob.Source.STREAM:
                 _write_as_they_come(origin, events, zone_ids, line_ids)

@@ -1,8 +1,11 @@
+import secrets
+
 import h3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.text import slugify
 
 from venues.tenancy import TenantOwned
@@ -149,6 +152,11 @@ class Venue(TenantOwned):
         return next(slug for n in range(1, len(taken) + 2) if (slug := base if n == 1 else f"{base}-{n}") not in taken)
 
 
+def snapshot_path(camera: "Camera", filename: str) -> str:
+    """Per tenant, and not guessable: snapshots are never public files, only served by a login-required view."""
+    return f"snapshots/{camera.tenant_id}/{camera.pk}-{secrets.token_hex(8)}.jpg"
+
+
 class Camera(TenantOwned):
     class Role(models.TextChoices):
         ENTRANCE = "entrance", "Entrance"
@@ -179,6 +187,11 @@ class Camera(TenantOwned):
     )
     frame_width = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(16384)])
     frame_height = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(16384)])
+    snapshot = models.FileField(
+        upload_to=snapshot_path, blank=True, editable=False,
+        help_text="The first frame of the camera's last video job, to draw zones and lines on.",
+    )  # fmt: skip
+    snapshot_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -187,6 +200,13 @@ class Camera(TenantOwned):
 
     def __str__(self):
         return f"{self.venue} / {self.name}"
+
+    @property
+    def snapshot_url(self) -> str | None:
+        """Where a signed-in member sees the snapshot; the version in the query lets browsers cache each one."""
+        if not self.snapshot:
+            return None
+        return f"{reverse('camera-snapshot', args=[self.pk])}?v={int(self.snapshot_at.timestamp())}"
 
 
 class CameraGeometry(TenantOwned):

@@ -50,6 +50,11 @@ class VenueSerializer(serializers.ModelSerializer):
 
 class CameraSerializer(serializers.ModelSerializer):
     venue = ScopedRelatedField(Venue)
+    snapshot_url = serializers.CharField(
+        read_only=True, allow_null=True,
+        help_text="The first frame of the camera's last video job, for signed-in members (a web page path); "
+        "null until a video of the camera is processed.",
+    )  # fmt: skip
 
     class Meta:
         model = Camera
@@ -62,6 +67,7 @@ class CameraSerializer(serializers.ModelSerializer):
             "stream_url",
             "frame_width",
             "frame_height",
+            "snapshot_url",
             "created_at",
         ]
         read_only_fields = ["created_at"]

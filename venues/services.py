@@ -1,6 +1,15 @@
+import cv2
+import numpy as np
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
 
+from venues.models import Camera
 from venues.selectors import SESSION_TENANT_KEY, memberships_of
+
+SNAPSHOT_MAX_WIDTH = 1280
+SNAPSHOT_JPEG_QUALITY = 80
 
 
 def tenant_switch(request, tenant_id) -> None:
@@ -9,3 +18,26 @@ def tenant_switch(request, tenant_id) -> None:
     if membership is None:
         raise PermissionDenied("You are not a member of that tenant.")
     request.session[SESSION_TENANT_KEY] = membership.tenant_id
+
+
+def camera_snapshot_save(camera: Camera, image: np.ndarray) -> Camera:
+    """Keep a video frame (BGR) as the camera's snapshot, the picture its zones and lines are drawn on: a JPEG at
+    most 1280 px wide, replacing the previous one (whose file is deleted once this is committed). A camera
+    without a frame size gets the frame's."""
+    height, width = image.shape[:2]
+    if width > SNAPSHOT_MAX_WIDTH:
+        size = (SNAPSHOT_MAX_WIDTH, round(height * SNAPSHOT_MAX_WIDTH / width))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, SNAPSHOT_JPEG_QUALITY])
+    if not ok:
+        raise ValueError("The frame could not be encoded as a JPEG.")
+    with transaction.atomic():  # locked: two jobs of one camera must not both keep, or both delete, one file
+        camera = Camera.objects.select_for_update().get(pk=camera.pk)
+        previous = camera.snapshot.name
+        camera.snapshot.save("snapshot.jpg", ContentFile(jpeg.tobytes()), save=False)
+        camera.snapshot_at = timezone.now()
+        camera.frame_width, camera.frame_height = camera.frame_width or width, camera.frame_height or height
+        camera.save(update_fields=["snapshot", "snapshot_at", "frame_width", "frame_height"])
+        if previous:
+            transaction.on_commit(lambda: camera.snapshot.storage.delete(previous))
+    return camera

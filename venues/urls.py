@@ -1,10 +1,12 @@
 from django.urls import path
 
-from venues import views
+from venues import camera_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("tenants/switch/", views.switch_tenant, name="tenant-switch"),
     path("api-keys/", views.api_keys_page, name="api-keys-page"),
     path("api-keys/<int:key_id>/revoke/", views.api_key_revoke_view, name="api-key-revoke-form"),
+    path("cameras/<int:camera_id>/setup/", camera_views.camera_setup, name="camera-setup"),
+    path("cameras/<int:camera_id>/snapshot.jpg", camera_views.camera_snapshot, name="camera-snapshot"),
 ]

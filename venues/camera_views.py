@@ -1,0 +1,52 @@
+"""Camera setup: the camera's snapshot with its zones and counting lines, drawn and edited in the browser
+(`static/venues/camera_setup.js`), which saves them through the REST API with the session."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+
+from venues.models import Camera, Zone
+from venues.permissions import WRITER_ROLES
+
+SNAPSHOT_CACHE_SECONDS = 24 * 3600  # the snapshot's address changes with each new snapshot (`Camera.snapshot_url`)
+
+
+@login_required
+def camera_setup(request, camera_id):
+    if request.tenant is None:
+        return render(request, "venues/no_tenant.html", status=403)
+    camera = get_object_or_404(Camera.objects.select_related("venue"), pk=camera_id)
+    can_edit = request.membership.role in WRITER_ROLES
+    config = {
+        "camera": camera.pk,
+        "canEdit": can_edit,
+        "zonesUrl": reverse("zone-list"),
+        "linesUrl": reverse("line-list"),
+        "kinds": dict(Zone.Kind.choices),
+        "zones": [{"id": z.pk, "name": z.name, "kind": z.kind, "points": z.polygon} for z in camera.zones.all()],
+        "lines": [
+            {"id": ln.pk, "name": ln.name, "points": ln.points, "in_side": ln.in_side}
+            for ln in camera.countinglines.all()
+        ],
+    }
+    context = {"camera": camera, "config": config, "can_edit": can_edit, "kinds": Zone.Kind.choices}
+    return render(request, "venues/camera_setup.html", context)
+
+
+@login_required
+def camera_snapshot(request, camera_id):
+    """The snapshot, for members of the camera's tenant only: never a public file."""
+    if request.tenant is None:
+        raise Http404("No tenant.")
+    camera = get_object_or_404(Camera.objects.all(), pk=camera_id)
+    if not camera.snapshot:
+        raise Http404("This camera has no snapshot yet: process a video of it.")
+    try:
+        image = camera.snapshot.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404("The snapshot's file is missing.") from missing
+    response = FileResponse(image, content_type="image/jpeg")
+    patch_cache_control(response, private=True, max_age=SNAPSHOT_CACHE_SECONDS)
+    return response
