@@ -4,6 +4,11 @@ from alerts import views
 
 urlpatterns = [
     path("alerts/", views.alerts_page, name="alerts-page"),
+    path("alerts/settings/", views.alert_settings_page, name="alert-settings-page"),
+    path("alerts/rules/<int:rule_id>/", views.alert_rule_form, name="alert-rule-form"),
+    path(
+        "alerts/recipients/<int:recipient_id>/remove/", views.alert_recipient_remove, name="alert-recipient-remove-form"
+    ),
     *(
         path(
             f"alerts/<int:alert_id>/{change}/",
