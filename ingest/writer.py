@@ -13,6 +13,7 @@ from itertools import chain
 
 from django.db import transaction
 
+from ingest import live
 from ingest.models import LineCrossing, QueueEvent, Visit, ZoneEvent
 from ingest.rollups import hours_refresh
 from reid.matching import visitor_identify
@@ -139,12 +140,14 @@ def rows_write(venue, rows: Rows) -> Written:
     """Store rows of one venue: events whose key is already stored are duplicates and left alone; visits
     are inserted or completed. Then the rollups of the hours touched are recomputed."""
     duplicates = 0
+    stored_events, news = [], []
     with transaction.atomic():
         for model, batch in rows.events.items():
             stored = set(model.objects.filter(key__in=[row.key for row in batch]).values_list("key", flat=True))
             fresh = {row.key: row for row in batch if row.key not in stored}  # also drops repeats within the batch
             duplicates += len(batch) - len(fresh)
             model.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+            stored_events += fresh.values()
         if rows.visits:
             stored = dict(Visit.objects.filter(key__in=list(rows.visits)).values_list("key", "ended_at"))
             # a stored visit is completed by its end, never reopened or rewritten
@@ -159,6 +162,8 @@ def rows_write(venue, rows: Rows) -> Written:
         if rows.visits:  # a visit's engagement counts in the hours of its zone stays, which may be stored already
             moments.update(ZoneEvent.objects.filter(visit_key__in=list(rows.visits)).values_list("at", flat=True))
         hours_refresh(venue, moments)
+        if news or stored_events:
+            transaction.on_commit(lambda: live.rows_publish(venue.pk, news, stored_events))
     return Written(accepted=len(rows) - duplicates, duplicates=duplicates)
 
 

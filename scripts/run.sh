@@ -20,4 +20,5 @@ fi
 worker=$!
 trap 'kill $worker 2>/dev/null' EXIT
 echo "Open http://127.0.0.1:${PORT:-8000}/ (API docs: /api/docs/, admin: /admin/)"
-.venv/bin/python manage.py runserver "0.0.0.0:${PORT:-8000}"
+# uvicorn (ASGI): live event streams are served from its event loop, not a thread each
+.venv/bin/uvicorn config.asgi:application --host 0.0.0.0 --port "${PORT:-8000}"

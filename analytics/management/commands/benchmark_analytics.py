@@ -7,35 +7,24 @@ endpoint over a 90-day range. The synthetic tenant is deleted at the end unless 
 
 import http.client
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import connection
 
 from analytics.api import ANSWERS
+from analytics.benchmarking import free_port, server_start
 from venues.api_keys import api_key_create
 from venues.models import Camera, CountingLine, Tenant, Venue, Zone
 from venues.tenancy import all_tenants, tenant_scope
 
 BATCH = 2000
 DAYS = 90
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Command(BaseCommand):
@@ -51,7 +40,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, events, json_path, clients, workers, requests, keep, **options):
         tenant, venue, key, geometry = self._tenant()
-        port = _free_port()
+        port = free_port()
         server = self._serve(port, workers)
         try:
             stored, ingest = self._ingest(port, key, venue, geometry, events, clients)
@@ -84,21 +73,9 @@ class Command(BaseCommand):
         return tenant, venue, key, {"zones": [z.pk for z in zones], "queue": queue.pk, "line": line.pk}
 
     def _serve(self, port: int, workers: int):
-        db = connection.settings_dict
-        env = {**os.environ, "DATABASE_NAME": db["NAME"], "DJANGO_DEBUG": "true"}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
-             "--log-level", "warning", "--timeout", "120"],
-            cwd=settings.BASE_DIR, env=env,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return server
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start")
+        arguments = ["gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "--log-level", "warning",
+                     "--timeout", "120"]  # fmt: skip
+        return server_start(arguments, port)
 
     def _batches(self, venue, geometry, total: int):
         """Visits of 8 events each, in time order as a device sends them, over the last 90 days: open 9:00-21:00

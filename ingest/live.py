@@ -1,0 +1,136 @@
+"""Live events: what the writer stores (and each new alert) is published, once committed, to its venue's Redis
+stream, which `analytics.live` follows for the server-sent event stream.
+
+The stream's entry ids are the events' ids, so a client that reconnects with `Last-Event-ID` resumes exactly
+after the last event it saw, as long as that event is still among the venue's last `LIVE_STREAM_MAXLEN`.
+Occupancy (who is inside now) is kept beside it: a sorted set per venue of open visits and one of open zone
+stays, scored by when they began; an entry older than `LIVE_PRESENCE_MAX_SECONDS` (say, of a live stream that
+died without ending its visits) no longer counts. Publishing is best effort: the rows are stored whatever Redis
+says, and a failure is logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from functools import lru_cache
+
+import redis
+from django.conf import settings
+
+from ingest.models import LineCrossing, Visit, ZoneEvent
+from venues.models import CountingLine, Zone
+
+logger = logging.getLogger(__name__)
+SAME_MOMENT_ORDER = {"visit.started": 0, "line.crossed": 1, "visit.ended": 3}  # zone and queue events: 2
+
+
+def stream_key(venue_id: int) -> str:
+    return f"live:venue:{venue_id}:events"
+
+
+def visits_key(venue_id: int) -> str:
+    return f"live:venue:{venue_id}:visits"
+
+
+def stays_key(venue_id: int) -> str:
+    """Members are `<zone id>|<visit key>`."""
+    return f"live:venue:{venue_id}:stays"
+
+
+@lru_cache(maxsize=1)
+def _client() -> redis.Redis:
+    return redis.Redis.from_url(settings.LIVE_REDIS_URL, socket_timeout=5)
+
+
+def occupancy_from(visits: int, stays: list) -> dict:
+    """The occupancy message: people in the venue now, and per zone (from the open stays' members)."""
+    per_zone = Counter(member.decode().split("|", 1)[0] for member in stays)
+    return {"type": "occupancy", "venue": visits, "zones": {zone: count for zone, count in sorted(per_zone.items())}}
+
+
+def occupancy_ranges(venue_id: int) -> tuple[tuple, tuple]:
+    """ZCOUNT and ZRANGE arguments for the open visits and stays that still count."""
+    since = time.time() - settings.LIVE_PRESENCE_MAX_SECONDS
+    return (visits_key(venue_id), since, "+inf"), (stays_key(venue_id), since, "+inf")
+
+
+def _visit_described(row: Visit) -> dict:
+    if row.ended_at is None:
+        return {"type": "visit.started", "visit": row.visit_key, "at": row.at.isoformat(), "camera": row.camera_id}
+    return {
+        "type": "visit.ended", "visit": row.visit_key, "at": row.ended_at.isoformat(), "camera": row.camera_id,
+        "started": row.at.isoformat(), "duration_seconds": row.duration_seconds, "zones": row.zone_path,
+        "staff": row.staff, "returning": row.visitor_id is not None,
+    }  # fmt: skip
+
+
+def _event_described(row, zones: dict[int, str], lines: dict[int, str]) -> dict:
+    common = {"visit": row.visit_key, "at": row.at.isoformat(), "camera": row.camera_id}
+    if isinstance(row, LineCrossing):
+        return {"type": "line.crossed", **common, "line": row.line_id, "line_name": lines.get(row.line_id, ""),
+                "direction": row.direction}  # fmt: skip
+    where = {"zone": row.zone_id, "zone_name": zones.get(row.zone_id, "")}
+    if isinstance(row, ZoneEvent):
+        return {"type": f"zone.{row.kind}", **common, **where, "dwell_seconds": row.dwell_seconds}
+    return {"type": f"queue.{row.kind}", **common, **where, "wait_seconds": row.wait_seconds}
+
+
+def rows_publish(venue_id: int, visits: list[Visit], events: list) -> None:
+    """Publish rows of one venue that were just stored (the writer calls this once its transaction commits),
+    then the venue's occupancy."""
+    zone_ids = {row.zone_id for row in events if not isinstance(row, LineCrossing)}
+    line_ids = {row.line_id for row in events if isinstance(row, LineCrossing)}
+    zones = dict(Zone.objects.filter(pk__in=zone_ids).values_list("pk", "name")) if zone_ids else {}
+    lines = dict(CountingLine.objects.filter(pk__in=line_ids).values_list("pk", "name")) if line_ids else {}
+    messages = [_visit_described(v) for v in visits] + [_event_described(r, zones, lines) for r in events]
+    messages.sort(key=lambda message: (message["at"], SAME_MOMENT_ORDER.get(message["type"], 2)))
+    now = time.time()
+    try:
+        with _client().pipeline(transaction=False) as pipe:
+            for visit in visits:
+                if visit.ended_at is None:
+                    pipe.zadd(visits_key(venue_id), {visit.visit_key: now}, nx=True)
+                else:
+                    pipe.zrem(visits_key(venue_id), visit.visit_key)
+            for row in events:
+                if isinstance(row, ZoneEvent):
+                    stay = f"{row.zone_id}|{row.visit_key}"
+                    if row.kind == ZoneEvent.Kind.ENTERED:
+                        pipe.zadd(stays_key(venue_id), {stay: now}, nx=True)
+                    else:
+                        pipe.zrem(stays_key(venue_id), stay)
+            for message in messages:
+                _append(pipe, venue_id, message)
+            visits_range, stays_range = occupancy_ranges(venue_id)
+            pipe.zcount(*visits_range)
+            pipe.zrangebyscore(*stays_range)
+            *_, open_visits, open_stays = pipe.execute()
+        _append(_client(), venue_id, occupancy_from(open_visits, open_stays))
+    except redis.RedisError as error:
+        logger.warning("live events of venue %s were not published: %s", venue_id, error)
+
+
+def alert_publish(alert) -> None:
+    """Publish a new alert of a venue (called once the alert is committed)."""
+    message_publish(alert.venue_id, {
+        "type": "alert", "alert": alert.pk, "kind": alert.kind, "severity": alert.severity, "title": alert.title,
+        "at": alert.period_start.isoformat(), "link": alert.link,
+    })  # fmt: skip
+
+
+def message_publish(venue_id: int, message: dict) -> None:
+    """Publish one message (a dict with its `type`) to a venue's listeners."""
+    try:
+        _append(_client(), venue_id, message)
+    except redis.RedisError as error:
+        logger.warning("a live %s of venue %s was not published: %s", message["type"], venue_id, error)
+
+
+def _append(client, venue_id: int, message: dict) -> None:
+    client.xadd(
+        stream_key(venue_id), {"data": json.dumps(message, separators=(",", ":"))},
+        maxlen=settings.LIVE_STREAM_MAXLEN, approximate=False,
+    )  # fmt: skip
