@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("analytics.urls")),
     path("", include("reid.urls")),
     path("", include("alerts.urls")),
+    path("", include("ingest.urls")),
 ]

@@ -1,4 +1,3 @@
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -11,7 +10,13 @@ from rest_framework.views import APIView
 from ingest import edge
 from ingest.models import VideoJob
 from ingest.serializers import VideoJobBatchSerializer, VideoJobCreateSerializer, VideoJobSerializer
-from ingest.services import video_job_cancel, video_job_create, video_job_retry
+from ingest.services import (
+    video_job_cancel,
+    video_job_create,
+    video_job_retry,
+    video_job_retry_refusal,
+    video_jobs_create,
+)
 from ingest.writer import rows_write
 from venues.api import camera_filter, venue_filter
 from venues.models import Venue
@@ -73,11 +78,7 @@ class VideoJobViewSet(
         """Several files and/or URLs at once (all checked first: one bad item creates no job)."""
         given = VideoJobBatchSerializer(data=request.data, context=self.get_serializer_context())
         given.is_valid(raise_exception=True)
-        data = given.validated_data
-        common = dict(camera=data["camera"], created_by=_user(request), recording_start=data.get("recording_start"))
-        with transaction.atomic():
-            jobs = [video_job_create(source=VideoJob.Source.UPLOAD, upload=f, **common) for f in data.get("files", [])]
-            jobs += [video_job_create(source=VideoJob.Source.URL, source_url=u, **common) for u in data.get("urls", [])]
+        jobs = video_jobs_create(created_by=_user(request), **given.validated_data)
         return Response(VideoJobSerializer(jobs, many=True).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=VideoJobSerializer)
@@ -89,10 +90,9 @@ class VideoJobViewSet(
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         job = self.get_object()
-        if job.status not in VideoJob.FINISHED:
-            raise ValidationError({"status": f"Only a finished job can be retried; this one is {job.status}."})
-        if job.source == VideoJob.Source.UPLOAD and not (job.upload and job.upload.storage.exists(job.upload.name)):
-            raise ValidationError({"source": "The uploaded file of this job is no longer stored."})
+        if refusal := video_job_retry_refusal(job):
+            field, reason = refusal
+            raise ValidationError({field: reason})
         return Response(VideoJobSerializer(video_job_retry(job)).data)
 
 

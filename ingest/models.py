@@ -76,6 +76,13 @@ class VideoJob(TenantOwned):
             return min(1.0, self.video_seconds_done / self.video_seconds_total)
         return None
 
+    @property
+    def eta_seconds(self) -> float | None:
+        """Seconds left at the current rate, while running."""
+        if self.status != self.Status.RUNNING or not self.rate or not self.video_seconds_total:
+            return None
+        return round(max(0.0, self.video_seconds_total - self.video_seconds_done) / self.rate, 1)
+
 
 class EventRow(TenantOwned):
     """What every event row carries: where, when, which visit, and its idempotency key."""

@@ -62,7 +62,9 @@ def validate_stream_url(url: str) -> None:
 
 class VideoJobSerializer(serializers.ModelSerializer):
     progress = serializers.FloatField(read_only=True, allow_null=True, help_text="0..1, when the length is known.")
-    eta_seconds = serializers.SerializerMethodField(help_text="Estimated seconds left at the current rate.")
+    eta_seconds = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Estimated seconds left at the current rate."
+    )
 
     class Meta:
         model = VideoJob
@@ -73,11 +75,6 @@ class VideoJobSerializer(serializers.ModelSerializer):
             "cancel_requested_at",
         ]  # fmt: skip
         read_only_fields = fields
-
-    def get_eta_seconds(self, job) -> float | None:
-        if job.status != VideoJob.Status.RUNNING or not job.rate or not job.video_seconds_total:
-            return None
-        return round(max(0.0, job.video_seconds_total - job.video_seconds_done) / job.rate, 1)
 
 
 class VenueLocalDateTimeField(serializers.DateTimeField):

@@ -25,6 +25,15 @@ def video_job_create(
     return job
 
 
+def video_jobs_create(*, camera, files=(), urls=(), created_by=None, recording_start=None) -> list[VideoJob]:
+    """One job per uploaded file and per URL, all for one camera, in one transaction (all or none)."""
+    common = dict(camera=camera, created_by=created_by, recording_start=recording_start)
+    with transaction.atomic():
+        jobs = [video_job_create(source=VideoJob.Source.UPLOAD, upload=file, **common) for file in files]
+        jobs += [video_job_create(source=VideoJob.Source.URL, source_url=url, **common) for url in urls]
+    return jobs
+
+
 def venue_local(value: datetime, venue) -> datetime:
     """A time given without a time zone is the venue's local time."""
     return value.replace(tzinfo=zoneinfo.ZoneInfo(venue.time_zone)) if value.tzinfo is None else value
@@ -43,8 +52,17 @@ def video_job_cancel(job: VideoJob) -> VideoJob:
     return job
 
 
+def video_job_retry_refusal(job: VideoJob) -> tuple[str, str] | None:
+    """Why a job cannot run again, as (field, reason), or None."""
+    if job.status not in VideoJob.FINISHED:
+        return "status", f"Only a finished job can be retried; this one is {job.get_status_display().lower()}."
+    if job.source == VideoJob.Source.UPLOAD and not (job.upload and job.upload.storage.exists(job.upload.name)):
+        return "source", "The uploaded file of this job is no longer stored: upload it again."
+    return None
+
+
 def video_job_retry(job: VideoJob) -> VideoJob:
-    """Run a finished job again; its new events replace the old ones."""
+    """Run a finished job again (see `video_job_retry_refusal` first); its new events replace the old ones."""
     job.status, job.error, job.cancel_requested_at, job.finished_at = VideoJob.Status.QUEUED, "", None, None
     job.frames_done, job.video_seconds_done, job.rate = 0, 0.0, None
     job.save(update_fields=["status", "error", "cancel_requested_at", "finished_at", "frames_done",

@@ -1,9 +1,16 @@
+import os
+import secrets
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils.text import slugify
 from rest_framework.test import APIClient
 
@@ -11,11 +18,13 @@ from alerts.models import Alert, AlertRecipient, AlertRule
 from ingest.models import VideoJob
 from ingest.writer import Origin, events_write
 from reid.models import Visitor
+from tests.vision.footage import MODEL_DIR
 from venues.api_keys import api_key_create
 from venues.models import ApiKey, Camera, CountingLine, Membership, Tenant, Venue, Zone
 from venues.tenancy import tenant_scope
 from vision.events import VisitEnded, ZoneEntered, ZoneExited, ZoneVisit
 
+ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "a-long-test-password-9"
 # with_visitor's visitor is first seen on a Monday four to five weeks ago (within retention and loyalty windows)
 FIRST_VISIT = datetime.combine(date.today() - timedelta(days=28 + date.today().weekday()), time(10), UTC)
@@ -132,3 +141,26 @@ def key_client(key: str) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
     return client
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path):
+    """A real worker process, serving both queues, on the test database and a Redis database of its own."""
+    env = {**os.environ, "DATABASE_NAME": connection.settings_dict["NAME"], "REDIS_URL": settings.CELERY_BROKER_URL,
+           "VISION_MODEL_DIR": str(MODEL_DIR)}  # fmt: skip
+    name = f"jobs-{secrets.token_hex(3)}@localhost"
+    log = tmp_path / "worker.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,vision", "--pool", "solo",
+             "-n", name, "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "INFO"],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        process.log = log
+        yield process
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a warm shutdown stuck behind a busy machine
+            process.kill()
+            process.wait()

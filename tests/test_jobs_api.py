@@ -438,7 +438,7 @@ def test_retry_of_an_upload_job_without_its_file_is_refused(world_a, owner, djan
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = owner.post(reverse("job-retry", args=[job.pk]))
     assert response.status_code == 400
-    assert response.json() == {"source": "The uploaded file of this job is no longer stored."}
+    assert response.json() == {"source": "The uploaded file of this job is no longer stored: upload it again."}
     assert callbacks == [] and job_of(world_a, job.pk).status == VideoJob.Status.FAILED
 
 

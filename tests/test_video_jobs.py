@@ -1,16 +1,9 @@
 """Video jobs end to end: a real Celery worker on Redis runs the real pipeline on real footage."""
 
-import os
-import secrets
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 
 from ingest.models import LineCrossing, VideoJob, Visit, ZoneEvent
@@ -22,7 +15,6 @@ from venues.models import Camera
 from venues.tenancy import tenant_scope
 from vision.events import LineCrossed, VisitEnded, VisitStarted, ZoneEntered, ZoneExited, ZoneVisit
 
-ROOT = Path(__file__).resolve().parent.parent
 CAMPUS = FOOTAGE_DIR / "TUD-Campus" / "TUD-Campus.mp4"
 STADTMITTE = FOOTAGE_DIR / "TUD-Stadtmitte" / "TUD-Stadtmitte.mp4"
 
@@ -35,29 +27,6 @@ def _models(settings):
 def _counts(job):
     with tenant_scope(job.tenant):
         return tuple(model.objects.filter(job=job).count() for model in (Visit, ZoneEvent, LineCrossing))
-
-
-@pytest.fixture
-def worker(transactional_db, tmp_path):
-    """A real worker process, serving both queues, on the test database and a Redis database of its own."""
-    env = {**os.environ, "DATABASE_NAME": connection.settings_dict["NAME"], "REDIS_URL": settings.CELERY_BROKER_URL,
-           "VISION_MODEL_DIR": str(MODEL_DIR)}  # fmt: skip
-    name = f"jobs-{secrets.token_hex(3)}@localhost"
-    log = tmp_path / "worker.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,vision", "--pool", "solo",
-             "-n", name, "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "INFO"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        process.log = log
-        yield process
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # a warm shutdown stuck behind a busy machine
-            process.kill()
-            process.wait()
 
 
 def _wait_for(job, statuses, timeout=120):
