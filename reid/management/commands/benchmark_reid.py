@@ -38,7 +38,6 @@ SLUG = "benchmark-reid-synthetic"
 FACE_MODEL = "dlib-resnet-128"
 DIMENSIONS = 128
 HNSW_INDEX = f"reid_embedding_hnsw_{DIMENSIONS}"
-MOST_SAMPLES = 5  # per synthetic person, as `REID_SAMPLES_PER_VISITOR`
 MATCH_CALLS = 200  # full `visitor_match` calls timed
 SEED = 7
 
@@ -56,17 +55,17 @@ def _percentiles(seconds: list[float]) -> tuple[float, float]:
     return round(float(p50), 2), round(float(p95), 2)
 
 
-def _people_of_samples(rng, total: int) -> np.ndarray:
-    """The person of each of `total` samples, 1 to MOST_SAMPLES samples a person, grouped by person."""
-    counts = rng.integers(1, MOST_SAMPLES + 1, size=total)
-    counts = counts[: np.searchsorted(np.cumsum(counts), total) + 1]
-    counts[-1] -= counts.sum() - total
-    return np.repeat(np.arange(len(counts)), counts)
-
-
 def _timing(seconds: list[float]) -> str:
     p50, p95 = _percentiles(seconds)
     return f"p50 {p50} ms, p95 {p95} ms"
+
+
+def _people_of_samples(rng, total: int) -> np.ndarray:
+    """The person of each of `total` samples, grouped by person, each with 1 to as many samples as a visitor keeps."""
+    counts = rng.integers(1, settings.REID_SAMPLES_PER_VISITOR + 1, size=total)
+    counts = counts[: np.searchsorted(np.cumsum(counts), total) + 1]
+    counts[-1] -= counts.sum() - total
+    return np.repeat(np.arange(len(counts)), counts)
 
 
 def _distance_medians(embeddings: np.ndarray, identities: np.ndarray, rng) -> tuple[float, float]:
@@ -150,7 +149,7 @@ class Command(BaseCommand):
         samples = spread.samples(rng, centres[identities])
         same, different = _distance_medians(samples, identities, rng)
         self.stdout.write(
-            f"SYNTHETIC data: {embeddings:,} embeddings of {len(centres):,} people (1-{MOST_SAMPLES} samples each); "
+            f"SYNTHETIC data: {embeddings:,} embeddings of {len(centres):,} people (1-{settings.REID_SAMPLES_PER_VISITOR} samples each); "
             f"median distance same person {same:.3f} (real {real_medians[0]:.3f}), "
             f"different people {different:.3f} (real {real_medians[1]:.3f})"
         )
@@ -170,14 +169,14 @@ class Command(BaseCommand):
             stranger_times, stranger_found = self._search(stranger_queries)
             match_times, returning_matches = self._match(tenant, venue, returning_queries)
             _, stranger_matches = self._match(tenant, venue, stranger_queries)
-            own_visitors = visitor_ids[returning].tolist()
+            own_visitors = visitor_ids[returning[:MATCH_CALLS]].tolist()
         finally:
             _hnsw_index_drop()
             _tenant_delete()
             _hnsw_index_create(index_definition)
 
         p50, p95 = _percentiles(returning_times)
-        own_matches = sum(found == own for found, own in zip(returning_matches, own_visitors, strict=False))
+        own_matches = sum(found == own for found, own in zip(returning_matches, own_visitors, strict=True))
         false_matches = sum(found is not None for found in stranger_matches)
         self.stdout.write(
             f"HNSW search (ef_search {settings.REID_CANDIDATES}), {queries} returning visitors: "
