@@ -18,6 +18,7 @@ from alerts.models import Alert, AlertRecipient, AlertRule, AlertSettings, Diges
 from alerts.rules import DEFAULTS, ONGOING, RULES, Hour
 from analytics.periods import Period
 from analytics.selectors import overview
+from ingest.live import alert_publish
 
 SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 DEFAULT_SEVERITY = {"after_hours": Severity.CRITICAL, "camera_silent": Severity.CRITICAL, "dead_zone": Severity.INFO}
@@ -68,6 +69,8 @@ def alert_check(venue, hour_start: datetime) -> list[Alert]:
                 )  # fmt: skip
                 if created:
                     new.append(alert)
+        if new:
+            transaction.on_commit(lambda: [alert_publish(alert) for alert in new])
         threshold = SEVERITY_RANK[alert_settings_of(venue.tenant).instant_severity]
         urgent = [a.pk for a in new if SEVERITY_RANK[a.severity] >= threshold]
         if urgent:
@@ -151,20 +154,25 @@ def digest_period(settings_row: AlertSettings, now: datetime) -> tuple[date, dat
 
 
 def digest_content(tenant, first: date, last: date) -> dict:
-    """Per venue: visitors and their change against the same days a week before, visit time, conversion; open
-    alerts."""
+    """Per venue: visitors and their change against the same days a week before, visit time, conversion, and the
+    top three findings of its summary over the digest's days, at least the last seven (a single day is too little
+    to judge); open alerts."""
+    from analytics.summary import venue_summary
     from venues.models import Venue
 
     days = (last - first).days + 1
+    summary_first = min(first, last - timedelta(days=6))
     venues = []
     for venue in Venue.objects.order_by("name"):
         now = overview(venue, Period(first, last, venue.time_zone))
         before = overview(venue, Period(first, last, venue.time_zone).shifted(-7))  # same weekdays: like for like
         change = (now["visitors"] - before["visitors"]) / before["visitors"] if before["visitors"] else None
-        venues.append({"venue": venue, "now": now, "before": before, "change": change})
+        summary = venue_summary(venue, Period(summary_first, last, venue.time_zone))
+        summary["findings"] = summary["findings"][:3]
+        venues.append({"venue": venue, "now": now, "before": before, "change": change, "summary": summary})
     open_alerts = Alert.objects.exclude(state=Alert.State.RESOLVED).select_related("venue")
     return {
-        "tenant": tenant, "first": first, "last": last, "days": days, "venues": venues,
+        "tenant": tenant, "first": first, "last": last, "days": days, "venues": venues, "summary_first": summary_first,
         "open_alerts": list(open_alerts[:20]), "open_alert_count": open_alerts.count(),
     }  # fmt: skip
 

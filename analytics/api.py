@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from analytics import selectors, visitors
 from analytics.events import EVENT_TYPES, events_of, page_of, streamed
 from analytics.periods import Period
+from analytics.summary import venue_summary
 from venues.models import Venue
 
 MAX_DAYS = 400
@@ -77,21 +78,26 @@ def period_from(request, venue) -> Period:
 class VenueAnalyticsView(APIView):
     """One analytics answer for a venue over whole local days (`?from=&to=`), with its coverage."""
 
-    answer = "overview"
+    selector = staticmethod(selectors.overview)
 
     def get(self, request, venue_id):
         venue = get_object_or_404(Venue.objects.all(), pk=venue_id)
-        return Response(ANSWERS[self.answer](venue, period_from(request, venue)))
+        return Response(self.selector(venue, period_from(request, venue)))
+
+
+def answer_view(name: str, selector) -> type:
+    """A documented view class for one answer (its own operation in the OpenAPI schema)."""
+    doc = (selector.__doc__ or "").strip()
+    view = type(f"Venue{name.title()}View", (VenueAnalyticsView,), {"selector": staticmethod(selector), "__doc__": doc})
+    return extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT, summary=name)(view)
 
 
 def analytics_views() -> dict[str, type]:
-    """A documented view class per answer (each gets its own operation in the OpenAPI schema)."""
-    views = {}
-    for name, selector in ANSWERS.items():
-        doc = (selector.__doc__ or "").strip()
-        view = type(f"Venue{name.title()}View", (VenueAnalyticsView,), {"answer": name, "__doc__": doc})
-        views[name] = extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT, summary=name)(view)
-    return views
+    """A view class per answer of `ANSWERS`, by name."""
+    return {name: answer_view(name, selector) for name, selector in ANSWERS.items()}
+
+
+VenueSummaryView = answer_view("summary", venue_summary)
 
 
 class VenueComparisonView(APIView):

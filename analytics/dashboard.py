@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from analytics import selectors, visitors
+from analytics.summary import venue_summary
 
 BLUE, GREEN, AMBER, RED, GREY, VIOLET = "#2457d6", "#0f9d58", "#f59e0b", "#d93025", "#9aa3b2", "#7c3aed"
 
@@ -83,6 +84,7 @@ class Panel:
 
 
 PANELS = {
+    "summary": Panel("What to do", venue_summary),
     "overview": Panel("Key numbers", selectors.overview),
     "hourly": Panel("Visitors by hour of the day", selectors.hourly, _hourly),
     "daily": Panel("Visitors and transactions by day", selectors.daily, _daily),

@@ -4,7 +4,8 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from alerts.api import AlertRecipientViewSet, AlertRuleViewSet, AlertSettingsView, AlertViewSet
-from analytics.api import VenueComparisonView, VenueEventsView, VenueExportView, analytics_views
+from analytics.api import VenueComparisonView, VenueEventsView, VenueExportView, VenueSummaryView, analytics_views
+from analytics.live import VenueEventStreamView
 from ingest.api import EdgeEventsView, VideoJobViewSet
 from ingest.sales_api import VenueSalesCsvView, VenueSalesView
 from reid.api import TenantSettingsView, VisitorViewSet
@@ -28,7 +29,9 @@ urlpatterns = [
     path("tenant/", TenantSettingsView.as_view(), name="tenant-settings"),
     path("alert-settings/", AlertSettingsView.as_view(), name="alert-settings"),
     path("analytics/venues/", VenueComparisonView.as_view(), name="analytics-venues"),
+    path("venues/<int:venue_id>/summary", VenueSummaryView.as_view(), name="venue-summary"),
     path("venues/<int:venue_id>/events/", VenueEventsView.as_view(), name="venue-events"),
+    path("venues/<int:venue_id>/events/stream", VenueEventStreamView.as_view(), name="venue-event-stream"),
     *(
         path(
             f"venues/<int:venue_id>/export.{extension}",

@@ -75,6 +75,9 @@ else:
     DATABASES = {"default": embedded_database_settings(Path(env("EMBEDDED_PGDATA", default=BASE_DIR / ".pgdata")))}
 DATABASES["default"]["NAME"] = env("DATABASE_NAME", default=DATABASES["default"]["NAME"])  # e.g. a test database
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+if DATABASE_POOL_SIZE := env.int("DATABASE_POOL_SIZE", default=0):  # a pool shared by the process's threads
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": DATABASE_POOL_SIZE}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -164,6 +167,13 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # config/schedules.py
 CELERY_TASK_ROUTES = {"ingest.tasks.video_job_process": {"queue": "vision"}}  # video work: GPU/CPU vision workers
 
+# --- Live event stream (ingest.live publishes, analytics.live follows) -----------------------------
+LIVE_REDIS_URL = env("LIVE_REDIS_URL", default=CELERY_BROKER_URL)
+LIVE_STREAM_MAXLEN = env.int("LIVE_STREAM_MAXLEN", default=10_000)  # events kept per venue for resuming
+LIVE_PRESENCE_MAX_SECONDS = env.int("LIVE_PRESENCE_MAX_SECONDS", default=3 * 3600)  # an unended visit stops counting
+LIVE_HEARTBEAT_SECONDS = env.float("LIVE_HEARTBEAT_SECONDS", default=15.0)  # keeps idle connections open
+LIVE_LISTENER_BUFFER = 1000  # events a slow listener may lag behind before it is closed (it resumes on reconnect)
+
 # --- Vision pipeline and video jobs --------------------------------------------------------------
 VISION_MODEL_DIR = env("VISION_MODEL_DIR", default=str(BASE_DIR / "models"))  # weights, e.g. yolo11n-pose.pt
 VISION_CACHE_DIR = env("VISION_CACHE_DIR", default=str(BASE_DIR / ".cache" / "vision"))  # exported models
@@ -200,6 +210,12 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")  # links in emails
 
 # --- Product settings --------------------------------------------------------------------------
 H3_RESOLUTION = env.int("H3_RESOLUTION", default=9)  # ~0.1 km² hexagons: one store, its street
+# Venue map tiles ({z}/{x}/{y} template); empty: no tiles, the venues and their cells on a plain background
+MAP_TILE_URL = env("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env(
+    "MAP_TILE_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
 API_KEY_LAST_USED_RESOLUTION_SECONDS = 60  # last-used time is written at most once a minute per key
 
 LOGGING = {

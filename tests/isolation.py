@@ -60,9 +60,11 @@ class SignedLink:
 
 @dataclass(frozen=True)
 class CreateUnder:
-    """A POST-only route that creates objects under a parent: A's parent must be refused (400)."""
+    """A POST-only route that creates objects under a parent: A's parent must be refused (400). A web route
+    (`api=False`) gets a form with a valid video file, so that only the parent can be refused, and must name it."""
 
     parent: str
+    api: bool = True
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ ROUTES = {
     "zone-detail": Detail("zone"),
     "line-list": Listing("line", parent="camera"),
     "line-detail": Detail("line"),
+    "camera-setup": Detail("camera", api=False, methods=("get",)),
+    "camera-snapshot": Detail("camera", api=False, methods=("get",)),
     "api-key-list": Listing("api-key", owner_only=True),
     "api-key-detail": Detail("api-key", methods=("get", "put", "patch"), owner_only=True),
     "api-key-revoke": Detail("api-key", methods=("post",), owner_only=True),
@@ -113,6 +117,12 @@ ROUTES = {
     "job-cancel": Detail("job", methods=("post",)),
     "job-retry": Detail("job", methods=("post",)),
     "job-batch": CreateUnder("camera"),
+    "jobs-page": Listing("job", api=False),
+    "jobs-queue": Listing("job", api=False),
+    "jobs-create": CreateUnder("camera", api=False),
+    "job-page": Detail("job", api=False, methods=("get",)),
+    "job-cancel-form": Detail("job", api=False, methods=("post",)),
+    "job-retry-form": Detail("job", api=False, methods=("post",)),
     "visitor-list": Listing("visitor", parent="venue", read_only=True),
     "visitor-detail": Detail("visitor", methods=("get", "delete")),
     "visitor-staff": Detail("visitor", methods=("post",)),
@@ -131,23 +141,32 @@ ROUTES = {
     "alerts-page": Listing("alert", api=False),
     "alert-acknowledge-form": Detail("alert", api=False, methods=("post",)),
     "alert-resolve-form": Detail("alert", api=False, methods=("post",)),
+    "alert-settings-page": TenantWide(api=False),
+    "alert-rule-form": Detail("alert-rule", api=False, methods=("post",)),
+    "alert-recipient-remove-form": Detail("alert-recipient", api=False, methods=("post",)),
     "edge-events": PostNamingVenue(),
     "sales-list": VenueScoped(methods=("get", "post")),
     "sales-csv": VenueScoped(methods=("post",), upload=True),
     **{f"analytics-{name}": VenueScoped(methods=("get",)) for name in ANSWERS},
     "analytics-venues": TenantWide(),
+    "venue-summary": VenueScoped(methods=("get",)),
     "venues-today": TenantWide(api=False),
     "api-keys-page": Listing("api-key", api=False),
     "api-key-revoke-form": Detail("api-key", api=False, methods=("post",)),
     "venue-events": VenueScoped(methods=("get",)),
+    "venue-event-stream": VenueScoped(methods=("get",)),
     "venue-export-csv": VenueScoped(methods=("get",)),
     "venue-export-json": VenueScoped(methods=("get",)),
     "home": Listing("venue", api=False),
     "venue-page": Detail("venue", api=False, methods=("get",)),
     "venue-panel": Detail("venue", api=False, methods=("get",), more=(("name", "overview"),)),
+    "venue-report": Detail("venue", api=False, methods=("get",)),
+    "venue-map": TenantWide(api=False),
+    "venue-map-geojson": TenantWide(api=False),
     "visitors-page": Listing("visitor", api=False),
     "visitor-staff-form": Detail("visitor", api=False, methods=("post",)),
     "visitor-erase-form": Detail("visitor", api=False, methods=("post",)),
+    "visitor-page": Detail("visitor", api=False, methods=("get",)),
     "tenant-switch": TenantSwitch(),
     **{
         name: NoTenantData()
@@ -184,8 +203,11 @@ class Walk:
     problems: list[str] = field(default_factory=list)
 
     def expect(self, label, what, response, allowed, field_error=None):
-        if field_error and response.status_code == 400 and field_error not in response.json():
-            self.problems.append(f"{label}: {what} was refused, but not for its {field_error}: {response.json()}")
+        if field_error and response.status_code == 400:
+            is_json = response.get("Content-Type", "").startswith("application/json")
+            errors = response.json() if is_json else response.content.decode()  # a web form's errors name the field
+            if field_error not in errors:
+                self.problems.append(f"{label}: {what} was refused, but not for its {field_error}: {errors}")
         if response.status_code not in allowed:
             self.problems.append(f"{label}: {what} gave {response.status_code}, expected {sorted(allowed)}")
         elif self.a.venue.name.encode() in response.content or self.a.tenant.name.encode() in response.content:
@@ -288,8 +310,15 @@ def _walk_route(run, route, kind, label, client, is_key):
             run.expect(label, f"POST {url} naming tenant A", response, {201} if kind.target == "venue" else {400})
     elif isinstance(kind, CreateUnder):
         url = reverse(route.name)
-        body = {kind.parent: a.objects()[kind.parent].pk, "urls": ["https://example.com/a.mp4"]}
-        response = client.post(url, body, format="json")
+        parent_id = a.objects()[kind.parent].pk
+        if web_as_key:
+            run.expect(label, f"POST {url}", client.post(url, {kind.parent: parent_id}), {302})
+            return
+        if kind.api:
+            response = client.post(url, {kind.parent: parent_id, "urls": ["https://example.com/a.mp4"]}, format="json")
+        else:
+            video = SimpleUploadedFile("a.mp4", b"\0\0\0\x18ftypmp42" + bytes(1000))  # passes the file checks
+            response = client.post(url, {kind.parent: parent_id, "files": [video]}, format="multipart")
         run.expect(label, f"POST {url} under A's {kind.parent}", response, {400}, field_error=kind.parent)
     elif isinstance(kind, PostNamingVenue):
         url = reverse(route.name)
