@@ -2,13 +2,15 @@
 
 PyPI's `pgserver` ships PostgreSQL 16 and pgvector. The server is started in a data folder of the
 project and left running (cleanup_mode=None), so the web server, Celery workers and the test run
-all share it; the next caller finds it running and reuses it.
+all share it; the next caller finds it running and reuses it. The first caller also sizes it (`SERVER_SETTINGS`):
+PostgreSQL's defaults keep 128 MB of shared buffers, too little to keep the face-matching HNSW index in memory.
 """
 
 import os
 from pathlib import Path
 
 DATABASE_NAME = "retail"
+SERVER_SETTINGS = {"shared_buffers": "1GB", "max_connections": "200"}  # applied once, with one restart
 
 
 def embedded_database_settings(data_dir: Path) -> dict:
@@ -21,6 +23,7 @@ def embedded_database_settings(data_dir: Path) -> dict:
     import pgserver
 
     server = pgserver.get_server(data_dir, cleanup_mode=None)
+    _settings_apply(server, data_dir)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
@@ -32,3 +35,19 @@ def embedded_database_settings(data_dir: Path) -> dict:
         "HOST": str(info.socket_dir),
         "PORT": str(info.port or ""),
     }
+
+
+def _setting(server, name: str) -> str:
+    return server.psql(f"SHOW {name};").splitlines()[2].strip()
+
+
+def _settings_apply(server, data_dir: Path) -> None:
+    """Set SERVER_SETTINGS where the server differs, and restart it so that they take effect."""
+    changed = {name: value for name, value in SERVER_SETTINGS.items() if _setting(server, name) != value}
+    if changed:
+        from pgserver._commands import pg_ctl
+
+        for name, value in changed.items():
+            server.psql(f"ALTER SYSTEM SET {name} = '{value}';")
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=server.system_user)
+        server.ensure_postgres_running()
