@@ -25,11 +25,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import RunSQL
+from django.test.utils import override_settings
 from django.utils import timezone
 from pgvector.psycopg.vector import register_vector_info
 from psycopg.types import TypeInfo
 
-from reid.matching import nearest_sample_sql, visitor_match
+from reid.matching import nearest_sample_sql, vector_literal, visitor_match
 from venues.models import Tenant, Venue
 from venues.tenancy import all_tenants, tenant_scope
 from vision.faces import FaceAnalyzer
@@ -39,15 +40,12 @@ FACE_MODEL = "dlib-resnet-128"
 DIMENSIONS = 128
 HNSW_INDEX = f"reid_embedding_hnsw_{DIMENSIONS}"
 MATCH_CALLS = 200  # full `visitor_match` calls timed
+WARM_UP = 300  # untimed searches before each measurement
 SEED = 7
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)
-
-
-def _vector_text(vector: np.ndarray) -> str:
-    return "[" + ",".join(map(str, vector.tolist())) + "]"
 
 
 def _percentiles(seconds: list[float]) -> tuple[float, float]:
@@ -137,11 +135,15 @@ class Command(BaseCommand):
         parser.add_argument("--queries", type=int, default=1000, help="Returning visitors, and as many strangers")
         parser.add_argument("--json", type=Path, dest="json_path", help="Also write the figures to this file")
         parser.add_argument(
+            "--candidates", type=lambda text: [int(n) for n in text.split(",")],
+            help="ef_search values to measure, e.g. 40,100 (default: REID_CANDIDATES); the first is the JSON's",
+        )  # fmt: skip
+        parser.add_argument(
             "--faces", type=Path, help="Labelled face photos (default: FACES_DIR or ../shared/faces)",
             default=Path(os.environ.get("FACES_DIR") or settings.BASE_DIR.parent / "shared" / "faces"),
         )  # fmt: skip
 
-    def handle(self, *args, embeddings, queries, json_path, faces, **options):
+    def handle(self, *args, embeddings, queries, json_path, faces, candidates, **options):
         rng = np.random.default_rng(SEED)
         spread, real_medians = self._real_spread(faces, rng)
         identities = _people_of_samples(rng, embeddings)
@@ -149,50 +151,70 @@ class Command(BaseCommand):
         samples = spread.samples(rng, centres[identities])
         same, different = _distance_medians(samples, identities, rng)
         self.stdout.write(
-            f"SYNTHETIC data: {embeddings:,} embeddings of {len(centres):,} people (1-{settings.REID_SAMPLES_PER_VISITOR} samples each); "
+            f"SYNTHETIC data: {embeddings:,} embeddings of {len(centres):,} people "
+            f"(1-{settings.REID_SAMPLES_PER_VISITOR} samples each); "
             f"median distance same person {same:.3f} (real {real_medians[0]:.3f}), "
             f"different people {different:.3f} (real {real_medians[1]:.3f})"
         )
         returning = rng.choice(len(centres), size=queries, replace=False)
         returning_queries = spread.samples(rng, centres[returning])
         stranger_queries = spread.samples(rng, spread.centres(rng, queries))
+        warm_up = spread.samples(rng, spread.centres(rng, WARM_UP))
 
         index_definition = _hnsw_index_definition()
         _tenant_delete()  # left over by a run that crashed
+        results = []
         try:
             tenant = Tenant.objects.create(name="SYNTHETIC re-identification benchmark", slug=SLUG)
             with tenant_scope(tenant):
                 venue = Venue.objects.create(tenant=tenant, name="Synthetic store", time_zone="Europe/Paris")
             visitor_ids = self._load(tenant, venue, identities, samples, index_definition)
-            self._plan_check(returning_queries[0])
-            returning_times, returning_found = self._search(returning_queries)
-            stranger_times, stranger_found = self._search(stranger_queries)
-            match_times, returning_matches = self._match(tenant, venue, returning_queries)
-            _, stranger_matches = self._match(tenant, venue, stranger_queries)
             own_visitors = visitor_ids[returning[:MATCH_CALLS]].tolist()
+            for count in candidates or [settings.REID_CANDIDATES]:
+                with override_settings(REID_CANDIDATES=count):
+                    self._plan_check(returning_queries[0])
+                    self._search(warm_up)  # as a running service's would, the index is in memory then
+                    results.append(self._measure(tenant, venue, returning_queries, stranger_queries, own_visitors))
         finally:
             _hnsw_index_drop()
             _tenant_delete()
             _hnsw_index_create(index_definition)
 
+        if json_path:
+            first = results[0]
+            result = {
+                "embeddings": embeddings, "p50_ms": first["p50_ms"], "p95_ms": first["p95_ms"],
+                "recall_at_1": first["recall_at_1"], "stranger_recall_at_1": first["stranger_recall_at_1"],
+                "ef_search": first["ef_search"], "by_ef_search": results, "synthetic": True,
+            }  # fmt: skip
+            json_path.write_text(json.dumps(result, indent=2) + "\n")
+
+    def _measure(self, tenant, venue, returning_queries, stranger_queries, own_visitors) -> dict:
+        """Search latency and recall@1 for returning visitors and strangers, then full `visitor_match` calls."""
+        returning_times, returning_found = self._search(returning_queries)
+        stranger_times, stranger_found = self._search(stranger_queries)
+        match_times, returning_matches = self._match(tenant, venue, returning_queries)
+        _, stranger_matches = self._match(tenant, venue, stranger_queries)
         p50, p95 = _percentiles(returning_times)
         own_matches = sum(found == own for found, own in zip(returning_matches, own_visitors, strict=True))
         false_matches = sum(found is not None for found in stranger_matches)
         self.stdout.write(
-            f"HNSW search (ef_search {settings.REID_CANDIDATES}), {queries} returning visitors: "
+            f"HNSW search (ef_search {settings.REID_CANDIDATES}), {len(returning_queries)} returning visitors: "
             f"p50 {p50} ms, p95 {p95} ms, recall@1 {returning_found:.4f}"
         )
-        self.stdout.write(f"HNSW search, {queries} strangers: {_timing(stranger_times)}, recall@1 {stranger_found:.4f}")
         self.stdout.write(
-            f"visitor_match, {len(match_times)} returning visitors: {_timing(match_times)}, {own_matches} matched to "
-            f"their own visitor; {len(stranger_matches)} strangers: {false_matches} matched to a visitor (false)"
+            f"  {len(stranger_queries)} strangers: {_timing(stranger_times)}, recall@1 {stranger_found:.4f}"
         )
-        if json_path:
-            result = {
-                "embeddings": embeddings, "p50_ms": p50, "p95_ms": p95, "recall_at_1": returning_found,
-                "stranger_recall_at_1": stranger_found, "synthetic": True,
-            }  # fmt: skip
-            json_path.write_text(json.dumps(result, indent=2) + "\n")
+        self.stdout.write(
+            f"  visitor_match, {len(match_times)} returning visitors: {_timing(match_times)}, {own_matches} matched "
+            f"to their own visitor; {len(stranger_matches)} strangers: {false_matches} matched to a visitor (false)"
+        )
+        match_p50, match_p95 = _percentiles(match_times)
+        return {
+            "ef_search": settings.REID_CANDIDATES, "p50_ms": p50, "p95_ms": p95, "recall_at_1": returning_found,
+            "stranger_recall_at_1": stranger_found, "match_p50_ms": match_p50, "match_p95_ms": match_p95,
+            "own_matches": own_matches, "false_matches": false_matches,
+        }  # fmt: skip
 
     def _real_spread(self, faces: Path, rng) -> tuple[FaceSpread, tuple[float, float]]:
         analyzer = FaceAnalyzer.from_model_dir(settings.VISION_MODEL_DIR)
@@ -248,7 +270,7 @@ class Command(BaseCommand):
             cursor.execute(f"SET LOCAL hnsw.ef_search = {int(settings.REID_CANDIDATES)}")
             cursor.execute(
                 f"EXPLAIN {nearest_sample_sql(DIMENSIONS)}",
-                {"query": _vector_text(query), "candidates": settings.REID_CANDIDATES},
+                {"query": vector_literal(query), "candidates": settings.REID_CANDIDATES},
             )
             plan = "\n".join(row[0] for row in cursor.fetchall())
         if f"Index Scan using {HNSW_INDEX}" not in plan:
@@ -269,7 +291,7 @@ class Command(BaseCommand):
         exact search's (or as near: a tie counts as found)."""
         times, nearest = [], []
         for query in queries:
-            parameters = {"query": _vector_text(query), "candidates": settings.REID_CANDIDATES}
+            parameters = {"query": vector_literal(query), "candidates": settings.REID_CANDIDATES}
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL hnsw.ef_search = {int(settings.REID_CANDIDATES)}")
                 started = time.perf_counter()
@@ -281,7 +303,7 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             for query, distance in zip(queries, nearest, strict=True):
                 cursor.execute(
-                    nearest_sample_sql(DIMENSIONS, exact=True), {"query": _vector_text(query), "candidates": 1}
+                    nearest_sample_sql(DIMENSIONS, exact=True), {"query": vector_literal(query), "candidates": 1}
                 )
                 found += distance <= cursor.fetchone()[-1]
         return times, found / len(queries)
