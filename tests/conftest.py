@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils.text import slugify
 from rest_framework.test import APIClient
 
@@ -164,3 +164,13 @@ def worker(transactional_db, tmp_path):
         except subprocess.TimeoutExpired:  # a warm shutdown stuck behind a busy machine
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def server_connections_closed():
+    """Requests served by a test server thread close their database connections when they end: a connection kept
+    for reuse would outlive its thread and keep the test database from being dropped."""
+    database = connections.settings[DEFAULT_DB_ALIAS]
+    conn_max_age, database["CONN_MAX_AGE"] = database["CONN_MAX_AGE"], 0
+    yield
+    database["CONN_MAX_AGE"] = conn_max_age
