@@ -13,6 +13,10 @@ BEAT_SCHEDULE = {
         "task": "reid.tasks.embeddings_expire_all",
         "schedule": _every or crontab(minute=17),  # hourly: an embedding outlives its retention by an hour at most
     },
+    "review-clips-expire": {
+        "task": "ingest.tasks.review_clips_expire_all",
+        "schedule": _every or crontab(minute=29),  # hourly: a clip outlives its retention by an hour at most
+    },
     "alerts-check": {
         "task": "alerts.tasks.alert_checks_fan_out",
         "schedule": _every or crontab(minute=3),  # just after each hour: the hour that ended

@@ -196,6 +196,7 @@ VIDEO_URL_MAX_BYTES = env.int("VIDEO_URL_MAX_BYTES", default=1024**3)
 VIDEO_URL_MAX_SECONDS = env.float("VIDEO_URL_MAX_SECONDS", default=4 * 3600)
 VIDEO_JOB_PROGRESS_SECONDS = 1.0  # progress is saved, and cancellation noticed, about this often
 VIDEO_BATCH_MAX = 20  # files or URLs in one batch request
+REVIEW_CLIP_SECONDS = env.float("REVIEW_CLIP_SECONDS", default=120.0)  # review clips: the footage's first seconds
 
 # --- Returning visitors (reid/) -------------------------------------------------------------------
 # Largest L2 distance between normalised embeddings of one model that counts as the same person. A model

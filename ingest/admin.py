@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
-from ingest.models import LineCrossing, QueueEvent, VideoJob, Visit, ZoneEvent
-from ingest.services import video_job_cancel, video_job_retry
+from ingest.models import LineCrossing, QueueEvent, ReviewClip, VideoJob, Visit, ZoneEvent
+from ingest.services import review_clip_delete, video_job_cancel, video_job_retry, video_job_retry_refusal
 
 
 @admin.register(VideoJob)
@@ -28,10 +28,32 @@ class VideoJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Run the selected finished jobs again")
     def retry_selected(self, request, queryset):
-        finished = [job for job in queryset if job.status in VideoJob.FINISHED]
-        for job in finished:
+        runnable = [job for job in queryset if video_job_retry_refusal(job) is None]
+        for job in runnable:
             video_job_retry(job)
-        messages.success(request, f"Queued {len(finished)} job(s) again.")
+        messages.success(request, f"Queued {len(runnable)} job(s) again (finished ones whose footage is stored).")
+
+
+@admin.register(ReviewClip)
+class ReviewClipAdmin(admin.ModelAdmin):
+    """Made by job runs; deleting one here deletes its file too."""
+
+    list_display = ["job", "tenant", "duration_seconds", "faces_blurred", "created_at", "expires_at"]
+    list_filter = ["tenant", "faces_blurred"]
+    list_select_related = ["job", "tenant"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        review_clip_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for clip in queryset:
+            review_clip_delete(clip)
 
 
 class EventAdmin(admin.ModelAdmin):
@@ -47,6 +69,13 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        review_clip_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for clip in queryset:
+            review_clip_delete(clip)
 
 
 @admin.register(Visit)

@@ -11,6 +11,7 @@ from ingest import edge
 from ingest.models import VideoJob
 from ingest.serializers import VideoJobBatchSerializer, VideoJobCreateSerializer, VideoJobSerializer
 from ingest.services import (
+    review_clip_request,
     video_job_cancel,
     video_job_create,
     video_job_retry,
@@ -38,7 +39,9 @@ class VideoJobViewSet(
     """Video processing jobs: footage of one camera (an upload, a URL or the live stream) turned into visits.
 
     Poll a job for its progress (`progress`, `rate` in video seconds per second, `eta_seconds`); `cancel`
-    stops it within about a second; `retry` runs it again and replaces its events.
+    stops it within about a second; `retry` runs it again and replaces its events. A review clip (its first
+    minutes with the people, zones, lines and counts drawn on) is made by every run of a job created with
+    `review_clip: true`, or by `POST .../{id}/clip/` on a finished job, which runs it again with one.
     """
 
     serializer_class = VideoJobSerializer
@@ -46,7 +49,7 @@ class VideoJobViewSet(
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def get_queryset(self):
-        jobs = camera_filter(self, venue_filter(self, VideoJob.objects.select_related("camera")))
+        jobs = camera_filter(self, venue_filter(self, VideoJob.objects.select_related("camera", "review_clip")))
         wanted = self.request.query_params.get("status")
         if wanted is not None:
             if wanted not in VideoJob.Status.values:
@@ -68,7 +71,7 @@ class VideoJobViewSet(
         job = video_job_create(
             camera=data["camera"], source=source, created_by=_user(request), upload=data.get("file"),
             source_url=data.get("url") or (data["camera"].stream_url if source == VideoJob.Source.STREAM else ""),
-            recording_start=data.get("recording_start"),
+            recording_start=data.get("recording_start"), review_clip=data["review_clip"],
         )  # fmt: skip
         return Response(VideoJobSerializer(job).data, status=status.HTTP_201_CREATED)
 
@@ -89,11 +92,22 @@ class VideoJobViewSet(
     @extend_schema(request=None, responses=VideoJobSerializer)
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
+        return Response(VideoJobSerializer(video_job_retry(self._finished_job())).data)
+
+    @extend_schema(request=None, responses=VideoJobSerializer)
+    @action(detail=True, methods=["post"], url_path="clip", url_name="clip-request")
+    def clip(self, request, pk=None):
+        """Make a review clip of a finished job: it runs again (replacing its events, as `retry` does) and draws
+        its first minutes; the job's `clip` has it once the run has finished."""
+        return Response(VideoJobSerializer(review_clip_request(self._finished_job())).data)
+
+    def _finished_job(self) -> VideoJob:
+        """The addressed job, if it can run again (else a 400 saying why)."""
         job = self.get_object()
         if refusal := video_job_retry_refusal(job):
             field, reason = refusal
             raise ValidationError({field: reason})
-        return Response(VideoJobSerializer(video_job_retry(job)).data)
+        return job
 
 
 def _user(request):

@@ -5,6 +5,8 @@ where it came from (a job or a device) and its own id there, so a retried write 
 `visit_key` ties zone, line and queue events to their visit: one identity per visitor and venue.
 """
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 
@@ -55,6 +57,9 @@ class VideoJob(TenantOwned):
     finished_at = models.DateTimeField(null=True, blank=True)
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    clip_requested = models.BooleanField(
+        default=False, help_text="Each run also makes an annotated review clip of the footage's first minutes."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -82,6 +87,32 @@ class VideoJob(TenantOwned):
         if self.status != self.Status.RUNNING or not self.rate or not self.video_seconds_total:
             return None
         return round(max(0.0, self.video_seconds_total - self.video_seconds_done) / self.rate, 1)
+
+
+def _clip_name(clip: "ReviewClip", filename: str) -> str:
+    return f"clips/{clip.tenant_id}/{clip.job_id}-{secrets.token_urlsafe(12)}.mp4"  # not guessable
+
+
+class ReviewClip(TenantOwned):
+    """A job's annotated review clip (`vision.clips`): its first minutes with the people, zones, lines and counts
+    drawn on, in the media storage until `expires_at` (the tenant's clip retention), then deleted."""
+
+    tenant_parent = "job"
+    venue_lookup = "job__venue_id"
+
+    job = models.OneToOneField(VideoJob, on_delete=models.CASCADE, related_name="review_clip")
+    file = models.FileField(upload_to=_clip_name, max_length=200)
+    frames = models.PositiveIntegerField()
+    duration_seconds = models.FloatField()
+    width = models.PositiveSmallIntegerField()
+    height = models.PositiveSmallIntegerField()
+    size_bytes = models.PositiveBigIntegerField()
+    faces_blurred = models.BooleanField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"Review clip of job {self.job_id}"
 
 
 class EventRow(TenantOwned):

@@ -1,8 +1,9 @@
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
-from ingest.models import VideoJob
+from ingest.models import ReviewClip, VideoJob
 from ingest.services import venue_local
 from venues.models import Camera
 from venues.serializers import ScopedRelatedField
@@ -60,7 +61,24 @@ def validate_stream_url(url: str) -> None:
         raise serializers.ValidationError({"stream": [f"The camera's stream URL is refused: {error}"]}) from error
 
 
+class ReviewClipSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The MP4 (H.264), for a logged-in browser; byte ranges work.")
+
+    class Meta:
+        model = ReviewClip
+        fields = ["url", "frames", "duration_seconds", "width", "height", "size_bytes", "faces_blurred",
+                  "created_at", "expires_at"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_url(self, clip) -> str:
+        return reverse("job-clip", args=[clip.job_id])
+
+
 class VideoJobSerializer(serializers.ModelSerializer):
+    clip = ReviewClipSerializer(
+        source="review_clip", read_only=True, allow_null=True,
+        help_text="The annotated review clip, once a run with `clip_requested` has made one (until it expires).",
+    )  # fmt: skip
     progress = serializers.FloatField(read_only=True, allow_null=True, help_text="0..1, when the length is known.")
     eta_seconds = serializers.FloatField(
         read_only=True, allow_null=True, help_text="Estimated seconds left at the current rate."
@@ -72,7 +90,7 @@ class VideoJobSerializer(serializers.ModelSerializer):
             "id", "venue", "camera", "source", "source_url", "original_name", "recording_start", "status",
             "progress", "eta_seconds", "frames_done", "frames_total", "video_seconds_done", "video_seconds_total",
             "rate", "visits_found", "error", "stage_seconds", "attempts", "created_at", "started_at", "finished_at",
-            "cancel_requested_at",
+            "cancel_requested_at", "clip_requested", "clip",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -90,6 +108,10 @@ class _JobInput(serializers.Serializer):
         required=False, allow_null=True,
         help_text="When the footage starts. Without a time zone: the venue's local time. Default: the file's own "
         "recording time, else the upload time.",
+    )  # fmt: skip
+    review_clip = serializers.BooleanField(
+        required=False, default=False,
+        help_text=f"Also make an annotated review clip of the first {settings.REVIEW_CLIP_SECONDS:g} s of footage.",
     )  # fmt: skip
 
     def validate(self, attrs):

@@ -1,23 +1,31 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from ingest.models import VideoJob
+from ingest.models import ReviewClip, VideoJob
+from venues.models import Tenant
+
+if TYPE_CHECKING:
+    from vision.clips import ClipInfo
 
 
 def video_job_create(
-    *, camera, source: str, created_by=None, upload=None, source_url: str = "", recording_start=None, enqueue=True
-):
+    *, camera, source: str, created_by=None, upload=None, source_url: str = "", recording_start=None,
+    review_clip=False, enqueue=True,
+):  # fmt: skip
     """Create a job for a camera and queue it for a vision worker once the transaction commits
-    (`enqueue=False`: the caller runs it in the foreground)."""
+    (`enqueue=False`: the caller runs it in the foreground). `review_clip`: its runs make a review clip."""
     job = VideoJob(
         tenant_id=camera.tenant_id, venue_id=camera.venue_id, camera=camera, source=source, upload=upload,
         original_name=getattr(upload, "name", "") or source_url[:255], source_url=source_url,
-        recording_start=recording_start, created_by=created_by,
+        recording_start=recording_start, created_by=created_by, clip_requested=review_clip,
     )  # fmt: skip
     job.save()
     if enqueue:
@@ -25,9 +33,11 @@ def video_job_create(
     return job
 
 
-def video_jobs_create(*, camera, files=(), urls=(), created_by=None, recording_start=None) -> list[VideoJob]:
+def video_jobs_create(
+    *, camera, files=(), urls=(), created_by=None, recording_start=None, review_clip=False
+) -> list[VideoJob]:
     """One job per uploaded file and per URL, all for one camera, in one transaction (all or none)."""
-    common = dict(camera=camera, created_by=created_by, recording_start=recording_start)
+    common = dict(camera=camera, created_by=created_by, recording_start=recording_start, review_clip=review_clip)
     with transaction.atomic():
         jobs = [video_job_create(source=VideoJob.Source.UPLOAD, upload=file, **common) for file in files]
         jobs += [video_job_create(source=VideoJob.Source.URL, source_url=url, **common) for url in urls]
@@ -69,6 +79,50 @@ def video_job_retry(job: VideoJob) -> VideoJob:
                             "video_seconds_done", "rate"])  # fmt: skip
     _enqueue(job)
     return job
+
+
+def review_clip_request(job: VideoJob) -> VideoJob:
+    """Make a review clip of a finished job: it runs again with a clip (the clip's counts are that run's, which
+    replace the job's events as a retry does). See `video_job_retry_refusal` first."""
+    job.clip_requested = True
+    job.save(update_fields=["clip_requested"])
+    return video_job_retry(job)
+
+
+def review_clip_save(job: VideoJob, path: Path, info: ClipInfo, *, faces_blurred: bool) -> ReviewClip:
+    """Store a run's clip (an MP4 at `path`) in the media storage, kept for the tenant's clip retention;
+    it replaces the job's earlier clip, file and row."""
+    retention = Tenant.objects.get(pk=job.tenant_id).clip_retention_days
+    earlier = ReviewClip.objects.filter(job=job).first()
+    clip = ReviewClip(
+        tenant_id=job.tenant_id, job=job, frames=info.frames, duration_seconds=info.duration_seconds, width=info.width, height=info.height,
+        size_bytes=path.stat().st_size, faces_blurred=faces_blurred,
+        expires_at=timezone.now() + timedelta(days=retention),
+    )  # fmt: skip
+    with path.open("rb") as content:
+        clip.file.save(path.name, File(content), save=False)
+    with transaction.atomic():
+        if earlier is not None:
+            earlier.delete()
+        clip.save()
+    if earlier is not None:
+        earlier.file.delete(save=False)
+    return clip
+
+
+def review_clips_expire(now: datetime | None = None) -> int:
+    """Delete the clips past their expiry, file and row, in the active scope (all tenants for the scheduled
+    task); returns how many. A file already gone is no error: the row still goes."""
+    expired = list(ReviewClip.objects.filter(expires_at__lte=now or timezone.now()))
+    for clip in expired:
+        review_clip_delete(clip)
+    return len(expired)
+
+
+def review_clip_delete(clip: ReviewClip) -> None:
+    """The clip's file, then its row."""
+    clip.file.delete(save=False)
+    clip.delete()
 
 
 def _enqueue(job: VideoJob) -> None:

@@ -2,9 +2,10 @@ from celery import shared_task
 from django.db import OperationalError
 
 from ingest.models import VideoJob
+from ingest.services import review_clips_expire
 from ingest.video import video_job_fail, video_job_run
 from venues.models import Tenant
-from venues.tenancy import tenant_scope
+from venues.tenancy import all_tenants, tenant_scope
 
 MAX_RETRIES = 3
 
@@ -21,3 +22,10 @@ def video_job_process(self, job_id: int, tenant_id: int) -> str:
                 video_job_fail(job, "The database was unavailable; try again later.")
                 raise
             raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
+
+
+@shared_task
+def review_clips_expire_all() -> int:
+    """Scheduled (config/schedules.py): review clips past their tenant's retention are deleted, file and row."""
+    with all_tenants():
+        return review_clips_expire()

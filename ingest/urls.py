@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ingest import views
+from ingest import clip_views, views
 
 urlpatterns = [
     path("videos/", views.jobs_page, name="jobs-page"),
@@ -9,4 +9,6 @@ urlpatterns = [
     path("videos/<int:job_id>/", views.job_page, name="job-page"),
     path("videos/<int:job_id>/cancel/", views.job_cancel, name="job-cancel-form"),
     path("videos/<int:job_id>/retry/", views.job_retry, name="job-retry-form"),
+    path("videos/<int:job_id>/clip/", views.job_clip_request, name="job-clip-form"),
+    path("videos/<int:job_id>/clip.mp4", clip_views.job_clip, name="job-clip"),
 ]

@@ -21,9 +21,11 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from ingest.models import VideoJob
+from ingest.services import review_clip_save
 from ingest.writer import Origin, events_write, job_events_clear
 from venues.models import Camera, Tenant
 from venues.services import camera_snapshot_save
+from vision.clips import ReviewClipRecorder
 from vision.events import Event, VisitEnded
 from vision.faces import FaceAnalyzer, TrackFaceSampler
 from vision.geometry import Line, SceneGeometry, Zone
@@ -125,6 +127,37 @@ class _Snapshot:
             logger.exception("camera %s: the snapshot could not be stored", self.camera.pk)
 
 
+class _EachFrame:
+    """Several per-frame callbacks as the pipeline's one `on_tracks` (None for a callback not wanted)."""
+
+    def __init__(self, *callbacks):
+        self.callbacks = [callback for callback in callbacks if callback is not None]
+
+    def __call__(self, frame: Frame, tracks) -> None:
+        for callback in self.callbacks:
+            callback(frame, tracks)
+
+
+@contextmanager
+def _review_clip(job: VideoJob, frame_size: tuple[int, int]):
+    """The recorder of the job's review clip, or None when the job asks for none. The clip is stored when the run
+    ends without an error (a cancelled run keeps what it saw); the temporary file goes in any case."""
+    if not job.clip_requested:
+        yield None
+        return
+    blur = Tenant.objects.get(pk=job.tenant_id).blur_faces_in_clips
+    geometry, _, _ = scene_geometry(job.camera)
+    with tempfile.TemporaryDirectory(prefix="review-clip-") as folder:
+        recorder = ReviewClipRecorder(
+            Path(folder) / f"{job.pk}.mp4", geometry, frame_size, seconds=settings.REVIEW_CLIP_SECONDS,
+            fps=settings.VISION_ANALYSIS_FPS, blur_faces=blur,
+        )  # fmt: skip
+        with recorder:
+            yield recorder
+        if recorder.info is not None:
+            review_clip_save(job, recorder.path, recorder.info, faces_blurred=blur)
+
+
 class _Reporter:
     """Saves progress about once a second and notices a cancellation request at the same pace."""
 
@@ -190,18 +223,21 @@ def video_job_run(job: VideoJob, on_progress: Callable[[VideoJob], None] | None 
             job.save(update_fields=["frames_total", "video_seconds_total", "recording_start"])
             pipeline, zone_ids, line_ids = pipeline_for(job.camera, (info.width, info.height))
             origin = Origin(f"job:{job.pk}", job.tenant_id, job.venue_id, job.camera_id, job.pk)
-            events = pipeline.run(
-                source.frames(settings.VISION_ANALYSIS_FPS), job.recording_start, (info.width, info.height),
-                on_frame=reporter, should_stop=lambda: reporter.should_stop() or stop.is_set(),
-                on_tracks=_Snapshot(job.camera),
-            )  # fmt: skip
-            if job.source == VideoJob.Source.STREAM:
-                _write_as_they_come(origin, events, zone_ids, line_ids)
-            else:
-                collected = list(events)
-                with transaction.atomic():
-                    job_events_clear(job)
-                    events_write(origin, collected, zone_ids, line_ids)
+            with _review_clip(job, (info.width, info.height)) as clip:
+                events = pipeline.run(
+                    source.frames(settings.VISION_ANALYSIS_FPS), job.recording_start, (info.width, info.height),
+                    on_frame=reporter, should_stop=lambda: reporter.should_stop() or stop.is_set(),
+                    on_tracks=_EachFrame(_Snapshot(job.camera), clip),
+                )  # fmt: skip
+                if clip is not None:
+                    events = clip.counted(events)
+                if job.source == VideoJob.Source.STREAM:
+                    _write_as_they_come(origin, events, zone_ids, line_ids)
+                else:
+                    collected = list(events)
+                    with transaction.atomic():
+                        job_events_clear(job)
+                        events_write(origin, collected, zone_ids, line_ids)
         reporter(pipeline.progress, force=True)
         if pipeline.progress.frames_done == 0 and not reporter.cancelled:
             raise SourceError("No frame of the video could be decoded: the file may be incomplete or damaged.")

@@ -1,5 +1,6 @@
 """The Process video page: upload files or paste URLs for a camera, and follow the queue of jobs live."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -9,7 +10,13 @@ from django.views.decorators.vary import vary_on_headers
 
 from ingest.models import VideoJob
 from ingest.serializers import VideoJobBatchSerializer
-from ingest.services import video_job_cancel, video_job_retry, video_job_retry_refusal, video_jobs_create
+from ingest.services import (
+    review_clip_request,
+    video_job_cancel,
+    video_job_retry,
+    video_job_retry_refusal,
+    video_jobs_create,
+)
 from venues.models import Camera
 from venues.permissions import WRITER_ROLES
 from vision.sources import VIDEO_SUFFIXES
@@ -39,7 +46,9 @@ def jobs_page(request):
     if request.tenant is None:
         return _no_tenant(request)
     cameras = Camera.objects.select_related("venue").order_by("venue__name", "name")
-    return render(request, "ingest/jobs.html", {**_queue(request), "cameras": cameras, "suffixes": VIDEO_SUFFIXES})
+    context = {**_queue(request), "cameras": cameras, "suffixes": VIDEO_SUFFIXES,
+               "clip_seconds": settings.REVIEW_CLIP_SECONDS}  # fmt: skip
+    return render(request, "ingest/jobs.html", context)
 
 
 @login_required
@@ -66,6 +75,8 @@ def jobs_create(request):
     }
     if request.POST.get("recording_start"):
         data["recording_start"] = request.POST["recording_start"]
+    if request.POST.get("review_clip"):
+        data["review_clip"] = request.POST["review_clip"]
     given = VideoJobBatchSerializer(data=data)
     if not given.is_valid():
         return _messages(request, _error_lines(given.errors, data), 400)
@@ -115,6 +126,13 @@ def _job_change(request, job_id, change, refusal_of=lambda job: None):
     if refusal is not None:
         messages.error(request, refusal)
     return redirect("job-page", job.pk)
+
+
+@login_required
+@require_POST
+def job_clip_request(request, job_id):
+    """'Make a review clip' on the job's page: the finished job runs again with a clip."""
+    return _job_change(request, job_id, review_clip_request, _retry_reason)
 
 
 def _retry_reason(job: VideoJob) -> str | None:

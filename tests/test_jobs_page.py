@@ -83,6 +83,15 @@ def test_the_form_uploads_real_footage_as_a_queued_job(world_a, owner, django_ca
     assert job.created_by == world_a.owner
     assert job.recording_start == datetime(2026, 11, 20, 8, tzinfo=UTC)  # 09:00 in Paris
     assert len(callbacks) == 1
+    assert not job.clip_requested
+
+
+def test_the_form_can_ask_for_a_review_clip(world_a, owner):
+    page = owner.get(reverse("jobs-page"))
+    assert 'name="review_clip"' in page.content.decode() and "faces blurred" in page.content.decode()
+    response = owner.post(CREATE, {"camera": world_a.camera.pk, "files": [clip()], "review_clip": "true"})
+    assert response.status_code == 201
+    assert jobs_of(world_a)[-1].clip_requested
 
 
 def test_several_files_and_pasted_urls_make_one_job_each(world_a, owner, settings):

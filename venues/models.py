@@ -54,6 +54,13 @@ class Tenant(models.Model):
         help_text="Fewest visit days in the window for each tier above 'new', e.g. "
         '{"occasional": 2, "regular": 4, "loyal": 8, "vip": 15}.',
     )  # fmt: skip
+    blur_faces_in_clips = models.BooleanField(
+        default=True, help_text="Blur the heads of the people in annotated review clips of video jobs."
+    )
+    clip_retention_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="Review clips are deleted this many days after they were made.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["name"]

@@ -1,0 +1,41 @@
+"""A job's review clip in Chromium: the clip a real run made on real footage plays on the job's page and seeks."""
+
+import pytest
+from django.core.files import File
+from playwright.sync_api import expect
+
+from ingest.models import ReviewClip, VideoJob
+from ingest.services import video_job_create
+from ingest.video import video_job_run
+from tests.browser.conftest import log_in, screenshot
+from tests.test_video_jobs import CAMPUS
+from tests.vision.footage import MODEL_DIR
+from venues.tenancy import tenant_scope
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+VIDEO = "#review-clip video"
+
+
+def test_the_review_clip_plays_and_seeks_on_the_jobs_page(browser_page, world_a, settings, tmp_path):
+    settings.MEDIA_ROOT, settings.VISION_MODEL_DIR = tmp_path / "media", str(MODEL_DIR)
+    with tenant_scope(world_a.tenant), CAMPUS.open("rb") as footage:
+        job = video_job_create(camera=world_a.camera, source=VideoJob.Source.UPLOAD, upload=File(footage, CAMPUS.name),
+                               review_clip=True, enqueue=False)  # fmt: skip
+        job = video_job_run(job)
+        clip = ReviewClip.objects.get(job=job)
+    assert job.status == VideoJob.Status.SUCCEEDED, job.error
+
+    page = browser_page
+    log_in(page, world_a.owner)
+    page.goto(f"/videos/{job.pk}/")
+    expect(page.locator("#review-clip [data-faces]")).to_have_text("Faces blurred")
+    page.wait_for_function(f"() => document.querySelector('{VIDEO}').readyState >= 2")  # decoded a frame
+    assert page.eval_on_selector(VIDEO, "v => [v.videoWidth, v.videoHeight]") == [640, 480]
+    assert page.eval_on_selector(VIDEO, "v => v.duration") == pytest.approx(clip.duration_seconds, abs=0.15)
+    seeked = page.eval_on_selector(VIDEO, """v => new Promise(done => {
+        v.addEventListener("seeked", () => done(v.currentTime), {once: true});
+        v.currentTime = 2;
+    })""")  # fmt: skip
+    assert seeked == pytest.approx(2, abs=0.15)
+    screenshot(page, "video-job-review-clip")
