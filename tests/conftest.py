@@ -2,6 +2,7 @@ import os
 import secrets
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -143,27 +144,37 @@ def key_client(key: str) -> APIClient:
     return client
 
 
-@pytest.fixture
-def worker(transactional_db, tmp_path):
-    """A real worker process, serving both queues, on the test database and a Redis database of its own."""
+@contextmanager
+def celery_worker(tmp_path, arguments: list[str], **env):
+    """A real worker process of the project on the test database and the tests' Redis database (`env` adds to its
+    environment), logging to `process.log`; stopped at the end."""
     env = {**os.environ, "DATABASE_NAME": connection.settings_dict["NAME"], "REDIS_URL": settings.CELERY_BROKER_URL,
-           "VISION_MODEL_DIR": str(MODEL_DIR)}  # fmt: skip
-    name = f"jobs-{secrets.token_hex(3)}@localhost"
+           **env}  # fmt: skip
     log = tmp_path / "worker.log"
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,vision", "--pool", "solo",
-             "-n", name, "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "INFO"],
+            [sys.executable, "-m", "celery", "-A", "config", "worker", *arguments, "--pool", "solo",
+             "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "INFO"],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
         process.log = log
-        yield process
-        process.terminate()
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # a warm shutdown stuck behind a busy machine
-            process.kill()
-            process.wait()
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a warm shutdown stuck behind a busy machine
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path):
+    """A real worker process serving both queues."""
+    arguments = ["-Q", "default,vision", "-n", f"jobs-{secrets.token_hex(3)}@localhost"]
+    with celery_worker(tmp_path, arguments, VISION_MODEL_DIR=str(MODEL_DIR)) as process:
+        yield process
 
 
 @pytest.fixture

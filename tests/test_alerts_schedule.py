@@ -2,53 +2,34 @@
 inside a real worker fans out the venue checks and the digests; the emails go through Django's file backend."""
 
 import email
-import os
 import secrets
-import subprocess
-import sys
 import time
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from alerts.models import Alert, AlertSettings, DigestSent
 from alerts.services import alert_settings_of, last_complete_hour
-from tests.conftest import build_world
+from tests.conftest import build_world, celery_worker
 from tests.test_alerts import opening_hours, people
 from venues.models import Venue
 from venues.tenancy import tenant_scope
 
-ROOT = Path(__file__).resolve().parent.parent
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @pytest.fixture
 def beat_worker(transactional_db, tmp_path):
     outbox = tmp_path / "outbox"
+    arguments = ["-B", "-Q", "default", "-n", f"beat-{secrets.token_hex(3)}@localhost", "-s",
+                 str(tmp_path / "beat-schedule")]  # fmt: skip
     # django-environ drops the first / of a filemail path: hence four in all
-    env = {**os.environ, "DATABASE_NAME": connection.settings_dict["NAME"], "REDIS_URL": settings.CELERY_BROKER_URL,
-           "SCHEDULE_SECONDS": "2", "EMAIL_URL": f"filemail:///{outbox}"}  # fmt: skip
-    log = tmp_path / "worker.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "-Q", "default", "--pool", "solo",
-             "-n", f"beat-{secrets.token_hex(3)}@localhost", "--without-heartbeat", "--without-mingle",
-             "--without-gossip", "-s", str(tmp_path / "beat-schedule"), "-l", "INFO"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        process.outbox, process.log = outbox, log
+    with celery_worker(tmp_path, arguments, SCHEDULE_SECONDS="2", EMAIL_URL=f"filemail:///{outbox}") as process:
+        process.outbox = outbox
         yield process
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # a warm shutdown stuck behind a busy machine
-            process.kill()
-            process.wait()
 
 
 def _messages(outbox: Path) -> list:
