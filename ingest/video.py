@@ -25,6 +25,7 @@ from ingest.services import review_clip_save
 from ingest.writer import Origin, events_write, job_events_clear
 from venues.models import Camera, Tenant
 from venues.services import camera_snapshot_save
+from vision.annotate import faces_blur
 from vision.clips import ReviewClipRecorder
 from vision.events import Event, VisitEnded
 from vision.faces import FaceAnalyzer, TrackFaceSampler
@@ -36,6 +37,7 @@ from vision.tracking import TrackerConfig, UltralyticsPersonTracker
 
 logger = logging.getLogger(__name__)
 STREAM_FLUSH_SECONDS = 1.0
+SNAPSHOT_WAIT_FRAMES = 16  # analysed frames (2 s at 8 fps) a snapshot waits for someone to be tracked
 
 
 class JobCancelled(Exception):
@@ -109,20 +111,28 @@ def footage(job: VideoJob, stop: threading.Event):
         yield StreamSource(job.source_url, stop)
 
 
-class _Snapshot:
-    """Keeps the job's first frame as the camera's snapshot. It is the pipeline's per-frame callback rather than a
-    wrapper of the frames because frames are decoded in the pipeline's own thread, which has neither the tenant
-    scope nor the job's database connection. A snapshot that cannot be stored is logged, not a lost job."""
+class CameraSnapshot:
+    """Keeps a frame of the job as the camera's snapshot: the first one in which someone is tracked, or else the
+    SNAPSHOT_WAIT_FRAMES-th, so that the heads of the people in it are blurred when the tenant blurs faces in
+    clips. It is the pipeline's per-frame callback rather than a wrapper of the frames because frames are decoded
+    in the pipeline's own thread, which has neither the tenant scope nor the job's database connection. A
+    snapshot that cannot be stored is logged, not a lost job."""
 
-    def __init__(self, camera: Camera):
-        self.camera, self.taken = camera, False
+    def __init__(self, camera: Camera, blur_faces: bool):
+        self.camera, self.blur_faces = camera, blur_faces
+        self.seen, self.taken = 0, False
 
     def __call__(self, frame: Frame, tracks) -> None:
-        if self.taken:
+        self.seen += 1
+        if self.taken or (not tracks and self.seen < SNAPSHOT_WAIT_FRAMES):
             return
         self.taken = True
+        image = frame.image
+        if self.blur_faces:
+            image = image.copy()
+            faces_blur(image, [box for _, box in tracks])
         try:
-            camera_snapshot_save(self.camera, frame.image)
+            camera_snapshot_save(self.camera, image)
         except OSError:
             logger.exception("camera %s: the snapshot could not be stored", self.camera.pk)
 
@@ -145,7 +155,7 @@ def _review_clip(job: VideoJob, frame_size: tuple[int, int]):
     if not job.clip_requested:
         yield None
         return
-    blur = Tenant.objects.get(pk=job.tenant_id).blur_faces_in_clips
+    blur = job.tenant.blur_faces_in_clips
     geometry, _, _ = scene_geometry(job.camera)
     with tempfile.TemporaryDirectory(prefix="review-clip-") as folder:
         recorder = ReviewClipRecorder(
@@ -222,12 +232,13 @@ def video_job_run(job: VideoJob, on_progress: Callable[[VideoJob], None] | None 
                 job.recording_start = info.recorded_at or job.created_at
             job.save(update_fields=["frames_total", "video_seconds_total", "recording_start"])
             pipeline, zone_ids, line_ids = pipeline_for(job.camera, (info.width, info.height))
+            tenant = job.tenant
             origin = Origin(f"job:{job.pk}", job.tenant_id, job.venue_id, job.camera_id, job.pk)
             with _review_clip(job, (info.width, info.height)) as clip:
                 events = pipeline.run(
                     source.frames(settings.VISION_ANALYSIS_FPS), job.recording_start, (info.width, info.height),
                     on_frame=reporter, should_stop=lambda: reporter.should_stop() or stop.is_set(),
-                    on_tracks=_EachFrame(_Snapshot(job.camera), clip),
+                    on_tracks=_EachFrame(CameraSnapshot(job.camera, tenant.blur_faces_in_clips), clip),
                 )  # fmt: skip
                 if clip is not None:
                     events = clip.counted(events)

@@ -44,6 +44,6 @@ class TenantSettingsSerializer(serializers.ModelSerializer):
         model = Tenant
         fields = [
             "name", "face_processing", "reid_scope", "embedding_retention_days", "loyalty_window_days",
-            "loyalty_tiers",
+            "loyalty_tiers", "blur_faces_in_clips", "clip_retention_days",
         ]  # fmt: skip
         read_only_fields = ["name"]

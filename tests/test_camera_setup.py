@@ -13,12 +13,14 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from ingest.models import VideoJob
+from ingest.video import SNAPSHOT_WAIT_FRAMES, CameraSnapshot
 from tests.conftest import PASSWORD, session_client
 from tests.test_video_jobs import CAMPUS
 from tests.vision.footage import MODEL_DIR
 from venues.models import Camera, Membership
 from venues.services import camera_snapshot_save
 from venues.tenancy import tenant_scope
+from vision.sources import Frame
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +64,7 @@ def process_campus(world) -> VideoJob:
         return VideoJob.objects.exclude(pk=world.job.pk).latest("pk")
 
 
-def test_a_job_keeps_its_first_frame_as_the_camera_snapshot(world_a):
+def test_a_job_keeps_an_early_frame_as_the_camera_snapshot(world_a):
     assert process_campus(world_a).status == VideoJob.Status.SUCCEEDED
     camera = camera_of(world_a)
     assert camera.snapshot.name.startswith(f"snapshots/{world_a.tenant.pk}/{camera.pk}-")
@@ -72,7 +74,47 @@ def test_a_job_keeps_its_first_frame_as_the_camera_snapshot(world_a):
     with camera.snapshot.open("rb") as jpeg:
         image = decoded(jpeg.read())
     assert image.shape == expected.shape
-    assert np.abs(image.astype(int) - expected).mean() < 4  # the same picture, through JPEG
+    assert np.abs(image.astype(int) - expected).mean() < 8  # the camera's view (a frame of its first 2 s)
+
+
+HEAD = (100, 50, 160, 170)  # a person box (x1, y1, x2, y2) in pixels: its head area is the top fifth
+
+
+def stored_snapshot(world, frames: list[tuple[np.ndarray, list]], blur: bool) -> np.ndarray | None:
+    """What `CameraSnapshot` stores from these (image, tracks) frames."""
+    snapshot = CameraSnapshot(camera_of(world), blur)
+    with tenant_scope(world.tenant):
+        for index, (image, tracks) in enumerate(frames):
+            snapshot(Frame(index, index / 8, image), tracks)
+    camera = camera_of(world)
+    if not camera.snapshot:
+        return None
+    with camera.snapshot.open("rb") as jpeg:
+        return decoded(jpeg.read())
+
+
+def test_the_snapshot_waits_for_someone_tracked_and_blurs_their_head(world_a):
+    empty, busy = first_frame(), first_frame()
+    empty[:] = 90  # the frames before anyone is tracked
+    image = stored_snapshot(world_a, [(empty, []), (empty, []), (busy, [(1, HEAD)]), (empty, [])], blur=True)
+    x1, y1, x2, y2 = HEAD
+    head, body = (slice(y1, y1 + 24), slice(x1, x2)), (slice(y1 + 40, y2), slice(x1, x2))
+    assert np.abs(image[body].astype(int) - busy[body]).mean() < 4  # the frame with the person, as it was
+    assert np.abs(image[head].astype(int) - busy[head]).mean() > 4  # but for the head, blurred
+    assert image[head].std() < busy[head].std()
+
+
+def test_without_blurring_the_snapshot_keeps_heads(world_a):
+    busy = first_frame()
+    image = stored_snapshot(world_a, [(busy, [(1, HEAD)])], blur=False)
+    x1, y1, x2, _ = HEAD
+    assert np.abs(image[y1 : y1 + 24, x1:x2].astype(int) - busy[y1 : y1 + 24, x1:x2]).mean() < 4
+
+
+def test_with_nobody_tracked_the_snapshot_is_taken_after_two_seconds(world_a, world_b):
+    nobody = [(first_frame(), [])] * SNAPSHOT_WAIT_FRAMES
+    assert stored_snapshot(world_a, nobody[:-1], blur=True) is None
+    assert stored_snapshot(world_b, nobody, blur=True) is not None
 
 
 def test_a_job_whose_snapshot_cannot_be_stored_still_succeeds(world_a, tmp_path):

@@ -223,6 +223,8 @@ def test_settings_changes_are_for_signed_in_owners_and_checked(world_a):
         ({"embedding_retention_days": 400}, "embedding_retention_days"),
         ({"face_processing": "faces please"}, "face_processing"),
         ({"reid_scope": None}, "reid_scope"),
+        ({"clip_retention_days": 0}, "clip_retention_days"),
+        ({"blur_faces_in_clips": "maybe"}, "blur_faces_in_clips"),
     ]:
         response = client.patch(url, body, format="json")
         assert response.status_code == 400 and field in response.json(), (body, response.json())
@@ -233,6 +235,10 @@ def test_settings_changes_are_for_signed_in_owners_and_checked(world_a):
     )
     assert response.status_code == 200
     assert Tenant.objects.get(pk=world_a.tenant.pk).loyalty_tier(4) == "occasional"
+    response = client.patch(url, {"blur_faces_in_clips": False, "clip_retention_days": 30}, format="json")
+    assert response.status_code == 200
+    tenant = Tenant.objects.get(pk=world_a.tenant.pk)
+    assert (tenant.blur_faces_in_clips, tenant.clip_retention_days) == (False, 30)
 
 
 def test_staff_marking_and_erasure_need_a_writer_and_a_valid_body(world_a):

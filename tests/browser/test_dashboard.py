@@ -22,6 +22,8 @@ def test_the_dashboard_shows_the_numbers_of_a_processed_clip(browser_page, world
     assert expected["visits"] >= 5
     page = browser_page
     log_in(page, world_a.owner)
+    page.wait_for_selector("[data-today]")  # the home page's live table has loaded
+    screenshot(page, "home")
     page.click(f"text={world_a.venue.name}")
     page.fill("input[name=from]", "2026-11-20")
     page.fill("input[name=to]", "2026-11-20")
