@@ -170,11 +170,14 @@ class Command(BaseCommand):
                 venue = Venue.objects.create(tenant=tenant, name="Synthetic store", time_zone="Europe/Paris")
             visitor_ids = self._load(tenant, venue, identities, samples, index_definition)
             own_visitors = visitor_ids[returning[:MATCH_CALLS]].tolist()
+            exact = {"returning": self._exact(returning_queries), "strangers": self._exact(stranger_queries)}
             for count in candidates or [settings.REID_CANDIDATES]:
                 with override_settings(REID_CANDIDATES=count):
                     self._plan_check(returning_queries[0])
                     self._search(warm_up)  # as a running service's would, the index is in memory then
-                    results.append(self._measure(tenant, venue, returning_queries, stranger_queries, own_visitors))
+                    results.append(
+                        self._measure(tenant, venue, returning_queries, stranger_queries, exact, own_visitors)
+                    )
         finally:
             _hnsw_index_drop()
             _tenant_delete()
@@ -189,10 +192,13 @@ class Command(BaseCommand):
             }  # fmt: skip
             json_path.write_text(json.dumps(result, indent=2) + "\n")
 
-    def _measure(self, tenant, venue, returning_queries, stranger_queries, own_visitors) -> dict:
-        """Search latency and recall@1 for returning visitors and strangers, then full `visitor_match` calls."""
-        returning_times, returning_found = self._search(returning_queries)
-        stranger_times, stranger_found = self._search(stranger_queries)
+    def _measure(self, tenant, venue, returning_queries, stranger_queries, exact, own_visitors) -> dict:
+        """Search latency and recall@1 (the share whose nearest sample is the exact search's, or as near: a tie
+        counts as found) for returning visitors and strangers, then full `visitor_match` calls."""
+        returning_times, returning_nearest = self._search(returning_queries)
+        stranger_times, stranger_nearest = self._search(stranger_queries)
+        returning_found = float(np.mean(returning_nearest <= exact["returning"]))
+        stranger_found = float(np.mean(stranger_nearest <= exact["strangers"]))
         match_times, returning_matches = self._match(tenant, venue, returning_queries)
         _, stranger_matches = self._match(tenant, venue, stranger_queries)
         p50, p95 = _percentiles(returning_times)
@@ -286,9 +292,8 @@ class Command(BaseCommand):
             visitors.append(match.visitor_id if match else None)
         return times, visitors
 
-    def _search(self, queries: np.ndarray) -> tuple[list[float], float]:
-        """Seconds of each HNSW search as `visitor_match` runs it, and the share whose nearest sample is the
-        exact search's (or as near: a tie counts as found)."""
+    def _search(self, queries: np.ndarray) -> tuple[list[float], np.ndarray]:
+        """Seconds of each HNSW search as `visitor_match` runs it, and the distance of the nearest sample found."""
         times, nearest = [], []
         for query in queries:
             parameters = {"query": vector_literal(query), "candidates": settings.REID_CANDIDATES}
@@ -299,11 +304,15 @@ class Command(BaseCommand):
                 rows = cursor.fetchall()
                 times.append(time.perf_counter() - started)
             nearest.append(min(row[-1] for row in rows))
-        found = 0
+        return times, np.array(nearest)
+
+    def _exact(self, queries: np.ndarray) -> np.ndarray:
+        """The distance of each query's truly nearest sample (a full scan)."""
         with connection.cursor() as cursor:
-            for query, distance in zip(queries, nearest, strict=True):
+            distances = []
+            for query in queries:
                 cursor.execute(
                     nearest_sample_sql(DIMENSIONS, exact=True), {"query": vector_literal(query), "candidates": 1}
                 )
-                found += distance <= cursor.fetchone()[-1]
-        return times, found / len(queries)
+                distances.append(cursor.fetchone()[-1])
+        return np.array(distances)
