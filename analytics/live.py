@@ -99,11 +99,12 @@ class VenueFeed:
                 await asyncio.sleep(1)
                 continue
             for _, entries in answer:
-                for entry_id, fields in entries:
-                    after = _text(entry_id)
+                for raw_id, fields in entries:
+                    after, text = _entry(raw_id, fields)  # rendered once for all the listeners
+                    entry = (event_order(after), text)
                     for listener in list(self.listeners):
                         try:
-                            listener.queue.put_nowait((entry_id, fields))
+                            listener.queue.put_nowait(entry)
                         except asyncio.QueueFull:
                             listener.overflowed = True
                             self.listeners.discard(listener)
@@ -162,14 +163,19 @@ async def venue_events(venue_id: int, last_event_id: str | None) -> AsyncIterato
         visits_range, stays_range = occupancy_ranges(venue_id)
         yield sse(occupancy_from(await client.zcount(*visits_range), await client.zrangebyscore(*stays_range)),
                   "occupancy")  # fmt: skip
+        sent_order = event_order(sent)
         while not (listener.overflowed and listener.queue.empty()):
-            try:
-                entry_id, fields = await asyncio.wait_for(listener.queue.get(), settings.LIVE_HEARTBEAT_SECONDS)
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
-            if event_order(_text(entry_id)) > event_order(sent):
-                sent, text = _entry(entry_id, fields)
+            if listener.queue.empty():
+                try:
+                    async with asyncio.timeout(settings.LIVE_HEARTBEAT_SECONDS):
+                        order, text = await listener.queue.get()
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+            else:
+                order, text = listener.queue.get_nowait()
+            if order > sent_order:
+                sent_order = order
                 yield text
     finally:
         feed.leave(listener)
