@@ -1,9 +1,13 @@
 """Every model's admin change list, search, add form and change form render for support staff."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib import admin
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
+from ingest.models import ReviewClip
 from ingest.video import scene_geometry
 from ingest.writer import Origin, events_write
 from venues.tenancy import all_tenants, tenant_scope
@@ -17,8 +21,14 @@ def _registered():
 
 
 @pytest.fixture
-def events_of_a(world_a):
-    """One event of each kind for tenant A, written the only way events are written."""
+def events_of_a(world_a, settings, tmp_path):
+    """One event of each kind for tenant A, written the only way events are written, and a review clip."""
+    settings.MEDIA_ROOT = tmp_path
+    ReviewClip.objects.create(
+        tenant=world_a.tenant, job=world_a.job, file=ContentFile(b"not really a clip", name="clip.mp4"), frames=1,
+        duration_seconds=0.125, width=2, height=2, size_bytes=17, faces_blurred=True,
+        expires_at=world_a.job.created_at + timedelta(days=7),
+    )  # fmt: skip
     t0 = world_a.job.created_at
     zone, line = world_a.zone.name, world_a.line.name
     events = [
