@@ -1,8 +1,8 @@
 """Returning visitors: new and returning people, visit frequency, loyalty tiers and one visitor's history.
 
-Read from the visits themselves (a person is counted once per day however many cameras saw them, which
-hourly rollups cannot tell). A visit without a recognised face counts as one visitor of its own. Staff are
-left out everywhere.
+Read from the `VisitorHour` rollup (a row per recognised visitor and local hour), so a person is counted once
+however many cameras saw them and however long the range. A visit without a recognised face counts as one
+visitor of its own. Staff are left out everywhere.
 """
 
 from __future__ import annotations
@@ -22,29 +22,29 @@ from venues.validators import LOYALTY_TIERS
 
 FREQUENCY_BUCKETS = ((1, "1"), (2, "2"), (3, "3"), (4, "4-5"), (6, "6-9"), (10, "10+"))  # visit days per visitor
 
-_CUSTOMER_VISITS = """
-    SELECT key, visitor_id, at, (at AT TIME ZONE %(tz)s)::date AS day FROM ingest_visit
-    WHERE tenant_id = %(tenant)s AND venue_id = %(venue)s AND NOT staff AND ended_at IS NOT NULL
-        AND at >= %(since)s AND at < %(end)s
+_PEOPLE_HOURS = """
+    SELECT visitor_id, visits, hour_start, (hour_start AT TIME ZONE %(tz)s)::date AS day FROM ingest_visitorhour
+    WHERE tenant_id = %(tenant)s AND venue_id = %(venue)s AND hour_start >= %(since)s AND hour_start < %(end)s
 """
+_PEOPLE = "count(DISTINCT visitor_id) + coalesce(sum(visits) FILTER (WHERE visitor_id IS NULL), 0)"
 # per time bucket: visits, distinct people, and the recognised ones split by the day of their first visit here
 _NEW_AND_RETURNING = f"""
-WITH visits AS ({_CUSTOMER_VISITS}),
+WITH hours AS ({_PEOPLE_HOURS}),
 firsts AS (
-    SELECT visitor_id, (min(at) AT TIME ZONE %(tz)s)::date AS first_day FROM ingest_visit
-    WHERE tenant_id = %(tenant)s AND venue_id = %(venue)s AND NOT staff AND ended_at IS NOT NULL
-        AND visitor_id IN (SELECT visitor_id FROM visits) GROUP BY 1
+    SELECT visitor_id, (min(hour_start) AT TIME ZONE %(tz)s)::date AS first_day FROM ingest_visitorhour
+    WHERE tenant_id = %(tenant)s AND venue_id = %(venue)s
+        AND visitor_id IN (SELECT visitor_id FROM hours WHERE visitor_id IS NOT NULL) GROUP BY 1
 )
-SELECT {{bucket}} AS bucket, count(*), count(DISTINCT coalesce(visitor_id::text, key)),
+SELECT {{bucket}} AS bucket, coalesce(sum(visits), 0), {_PEOPLE},
     count(DISTINCT visitor_id), count(DISTINCT visitor_id) FILTER (WHERE first_day >= {{bucket}}),
     count(DISTINCT visitor_id) FILTER (WHERE first_day < {{bucket}})
-FROM visits LEFT JOIN firsts USING (visitor_id) WHERE at >= %(start)s {{group}}
+FROM hours LEFT JOIN firsts USING (visitor_id) WHERE hour_start >= %(start)s {{group}}
 """
 _VISIT_DAYS = f"""
-WITH visits AS ({_CUSTOMER_VISITS})
-SELECT visitor_id, count(DISTINCT day) FILTER (WHERE at >= %(start)s), count(DISTINCT day)
-FROM visits WHERE visitor_id IS NOT NULL
-GROUP BY visitor_id HAVING count(*) FILTER (WHERE at >= %(start)s) > 0
+WITH hours AS ({_PEOPLE_HOURS})
+SELECT visitor_id, count(DISTINCT day) FILTER (WHERE hour_start >= %(start)s), count(DISTINCT day)
+FROM hours WHERE visitor_id IS NOT NULL
+GROUP BY visitor_id HAVING count(*) FILTER (WHERE hour_start >= %(start)s) > 0
 """
 
 
@@ -52,7 +52,7 @@ def unique_visitors(venue, period: Period) -> int:
     """People in the period: each recognised visitor once, each visit without a recognised face once."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT count(DISTINCT coalesce(visitor_id::text, key)) FROM ({_CUSTOMER_VISITS}) visits",
+            f"SELECT {_PEOPLE} FROM ({_PEOPLE_HOURS}) hours",
             {"tz": venue.time_zone, "tenant": venue.tenant_id, "venue": venue.pk, "since": period.start,
              "end": period.end},
         )  # fmt: skip

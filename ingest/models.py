@@ -270,6 +270,25 @@ class CameraHour(TenantOwned):
         indexes = [models.Index(fields=["venue", "hour_start"], name="camerahour_venue_hour")]
 
 
+class VisitorHour(TenantOwned):
+    """The customers of a venue whose visits started in one local hour, so that distinct people over any range
+    are counted without reading the visits: a row per recognised visitor (their visits in the hour), and one row
+    without a visitor for the visits with no recognised face, each of which is a person of its own."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
+    hour_start = models.DateTimeField()
+    visitor = models.ForeignKey("reid.Visitor", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["venue", "hour_start", "visitor"], name="visitorhour_unique", nulls_distinct=False
+            )
+        ]
+        indexes = [models.Index(fields=["venue", "visitor", "hour_start"], name="visitorhour_visitor")]
+
+
 class DemographicHour(TenantOwned):
     """Hourly visits by estimated age bracket and gender (only visits with a usable face have them)."""
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 
-from ingest.models import CameraHour, DemographicHour, VenueHour, ZoneHour
+from ingest.models import CameraHour, DemographicHour, VenueHour, VisitorHour, ZoneHour
 
 _ROLLUP_LOCK = 7301  # pg_advisory_xact_lock class: one rebuild per venue at a time
 BUCKET_RATIO = 1.15  # bucket i holds durations in [1.15^i, 1.15^(i+1)) seconds; bucket 0 also holds 0-1 s
@@ -154,6 +154,15 @@ SELECT %(tenant)s, %(venue)s, camera_id, hour_start, jsonb_object_agg(cell, n) F
 """
 
 
+_VISITOR_HOURS = f"""
+INSERT INTO ingest_visitorhour (tenant_id, venue_id, hour_start, visitor_id, visits)
+SELECT %(tenant)s, %(venue)s, {_LOCAL_HOUR.format(column="at")}, visitor_id, count(*)
+FROM ingest_visit
+WHERE {_CUSTOMERS_IN_RANGE} AND ended_at IS NOT NULL AND {_LOCAL_HOUR.format(column="at")} = ANY(%(hours)s::timestamptz[])
+GROUP BY 3, 4
+"""
+
+
 def _windows(hours: list[datetime]) -> tuple[str, dict]:
     """SQL selecting the rows of these hours by index range scans: merged windows from an hour before each
     hour (a local hour repeated by a DST change is one bucket spanning two real hours) to its end."""
@@ -196,7 +205,7 @@ def hours_refresh(venue, moments: Iterable[datetime]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         # two writes of the same hour at once would both rebuild its rows, and the second would conflict
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ROLLUP_LOCK, venue.pk])
-        for model in (VenueHour, ZoneHour, DemographicHour, CameraHour):
+        for model in (VenueHour, ZoneHour, DemographicHour, CameraHour, VisitorHour):
             model.objects.filter(venue_id=venue.pk, hour_start__in=hours).delete()
-        for statement in (_VENUE_HOURS, _ZONE_HOURS, _DEMOGRAPHIC_HOURS, _CAMERA_HOURS):
+        for statement in (_VENUE_HOURS, _ZONE_HOURS, _DEMOGRAPHIC_HOURS, _CAMERA_HOURS, _VISITOR_HOURS):
             cursor.execute(statement.replace("{windows}", windows), params)

@@ -199,8 +199,16 @@ def visitor_visits_staff_set(visitor, *, staff: bool) -> None:
 
 
 def visitor_visits_unlink(visitor) -> None:
-    """Cut the link from a visitor's visits (erasure); the visits themselves, anonymous, stay counted."""
-    Visit.objects.filter(visitor=visitor).update(visitor=None)
+    """Cut the link from a visitor's visits (erasure); the visits themselves, anonymous, stay counted, each now a
+    person of its own in the hours they touch."""
+    with transaction.atomic():
+        visits = Visit.objects.filter(visitor=visitor)
+        by_venue = defaultdict(list)
+        for venue_id, at in visits.values_list("venue_id", "at"):
+            by_venue[venue_id].append(at)
+        visits.update(visitor=None)
+        for venue in Venue.objects.filter(pk__in=list(by_venue)):
+            hours_refresh(venue, by_venue[venue.pk])
 
 
 def events_write(origin: Origin, events: list[Event], zones: dict[str, int], lines: dict[str, int]) -> Written:

@@ -151,6 +151,9 @@ def test_staff_leave_every_customer_metric_and_their_new_visits_are_tagged(world
 
 def test_erasing_a_visitor_removes_embeddings_and_links_but_keeps_the_counts(world_a):
     face_visit(world_a, 2, MONDAY + timedelta(days=7), face_embedding(2, near=base(world_a), distance=0.25))
+    two_weeks = {"from": MONDAY.date().isoformat(), "to": (MONDAY + timedelta(days=13)).date().isoformat()}
+    url = reverse("analytics-overview", args=[world_a.venue.pk])
+    assert session_client(world_a.owner).get(url, two_weeks).json()["unique_visitors"] == 1  # one person, twice
     response = key_client(world_a.key).delete(reverse("visitor-detail", args=[world_a.visitor.pk]))
     assert response.status_code == 204
     with tenant_scope(world_a.tenant):
@@ -158,6 +161,7 @@ def test_erasing_a_visitor_removes_embeddings_and_links_but_keeps_the_counts(wor
         assert not VisitorEmbedding.objects.exists()
         assert list(Visit.objects.values_list("visitor", flat=True)) == [None, None]
     assert overview(world_a)["visits"] == 2
+    assert session_client(world_a.owner).get(url, two_weeks).json()["unique_visitors"] == 2  # anonymous: two
     # the face is forgotten: the next visit of that person is a new visitor
     face_visit(world_a, 3, MONDAY + timedelta(days=8), base(world_a))
     assert visitor_of(world_a, 3) is not None and visitor_of(world_a, 3).pk != world_a.visitor.pk
