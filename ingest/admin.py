@@ -34,20 +34,24 @@ class VideoJobAdmin(admin.ModelAdmin):
         messages.success(request, f"Queued {len(runnable)} job(s) again (finished ones whose footage is stored).")
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the product's services: the admin shows (and may delete) them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ReviewClip)
-class ReviewClipAdmin(admin.ModelAdmin):
+class ReviewClipAdmin(ReadOnlyAdmin):
     """Made by job runs; deleting one here deletes its file too."""
 
     list_display = ["job", "tenant", "duration_seconds", "faces_blurred", "created_at", "expires_at"]
     list_filter = ["tenant", "faces_blurred"]
     list_select_related = ["job", "tenant"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     def delete_model(self, request, obj):
         review_clip_delete(obj)
 
@@ -56,26 +60,13 @@ class ReviewClipAdmin(admin.ModelAdmin):
             review_clip_delete(clip)
 
 
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
     """Events are written only by `ingest` services: the admin shows them."""
 
     list_filter = ["tenant", "venue"]
     search_fields = ["key", "visit_key"]
     list_select_related = ["venue", "tenant"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def delete_model(self, request, obj):
-        review_clip_delete(obj)
-
-    def delete_queryset(self, request, queryset):
-        for clip in queryset:
-            review_clip_delete(clip)
 
 
 @admin.register(Visit)
