@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from ingest.models import LineCrossing, QueueEvent, ReviewClip, VideoJob, Visit, ZoneEvent
-from ingest.services import review_clip_delete, video_job_cancel, video_job_retry, video_job_retry_refusal
+from ingest.services import video_job_cancel, video_job_retry, video_job_retry_refusal
 
 
 @admin.register(VideoJob)
@@ -51,13 +51,6 @@ class ReviewClipAdmin(ReadOnlyAdmin):
     list_display = ["job", "tenant", "duration_seconds", "faces_blurred", "created_at", "expires_at"]
     list_filter = ["tenant", "faces_blurred"]
     list_select_related = ["job", "tenant"]
-
-    def delete_model(self, request, obj):
-        review_clip_delete(obj)
-
-    def delete_queryset(self, request, queryset):
-        for clip in queryset:
-            review_clip_delete(clip)
 
 
 class EventAdmin(ReadOnlyAdmin):

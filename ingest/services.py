@@ -103,26 +103,16 @@ def review_clip_save(job: VideoJob, path: Path, info: ClipInfo, *, faces_blurred
         clip.file.save(path.name, File(content), save=False)
     with transaction.atomic():
         if earlier is not None:
-            earlier.delete()
+            earlier.delete()  # and its file, once committed
         clip.save()
-    if earlier is not None:
-        earlier.file.delete(save=False)
     return clip
 
 
 def review_clips_expire(now: datetime | None = None) -> int:
     """Delete the clips past their expiry, file and row, in the active scope (all tenants for the scheduled
     task); returns how many. A file already gone is no error: the row still goes."""
-    expired = list(ReviewClip.objects.filter(expires_at__lte=now or timezone.now()))
-    for clip in expired:
-        review_clip_delete(clip)
-    return len(expired)
-
-
-def review_clip_delete(clip: ReviewClip) -> None:
-    """The clip's file, then its row."""
-    clip.file.delete(save=False)
-    clip.delete()
+    expired = ReviewClip.objects.filter(expires_at__lte=now or timezone.now())
+    return expired.delete()[0]  # their files go once this commits (venues.files)
 
 
 def _enqueue(job: VideoJob) -> None:

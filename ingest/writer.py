@@ -7,6 +7,7 @@ writing the same events twice stores them once. A visit is one row: inserted whe
 
 from __future__ import annotations
 
+import contextvars
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
@@ -162,8 +163,9 @@ def rows_write(venue, rows: Rows) -> Written:
         if rows.visits:  # a visit's engagement counts in the hours of its zone stays, which may be stored already
             moments.update(ZoneEvent.objects.filter(visit_key__in=list(rows.visits)).values_list("at", flat=True))
         hours_refresh(venue, moments)
-        if news or stored_events:
-            transaction.on_commit(lambda: live.rows_publish(venue.pk, news, stored_events))
+        if news or stored_events:  # published in this write's tenant scope, whenever the commit comes
+            context = contextvars.copy_context()
+            transaction.on_commit(lambda: context.run(live.rows_publish, venue.pk, news, stored_events))
     return Written(accepted=len(rows) - duplicates, duplicates=duplicates)
 
 

@@ -13,6 +13,7 @@ import av
 import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +28,8 @@ from tests.conftest import PASSWORD, session_client
 from tests.test_jobs_api import clip as campus_upload
 from tests.test_jobs_api import job_of, update_job
 from tests.vision.footage import MODEL_DIR
-from venues.models import Membership, Tenant
+from venues.models import Camera, Membership, Tenant
+from venues.services import camera_snapshot_save
 from venues.tenancy import tenant_scope
 from vision.clips import H264Writer
 
@@ -124,7 +126,8 @@ def test_a_job_makes_an_h264_clip_of_its_first_minutes_with_the_counts_it_stored
     with django_capture_on_commit_callbacks(execute=False) as enqueued:
         response = owner.post(reverse("job-clip-request", args=[job.pk]))
     assert response.status_code == 200 and response.json()["status"] == "queued" and len(enqueued) == 1
-    job = run(world_a, job.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # the replaced clip's file goes once committed
+        job = run(world_a, job.pk)
     again = clip_of(world_a, job)
     assert job.status == VideoJob.Status.SUCCEEDED and job.attempts == 2
     assert again.pk != clip.pk and not path.exists() and (Path(settings.MEDIA_ROOT) / again.file.name).exists()
@@ -170,13 +173,16 @@ def test_the_clip_is_served_to_its_tenant_with_byte_ranges_and_to_no_one_else(wo
     assert owner.get(url).status_code == 404  # the row without its file
 
 
-def test_expired_clips_are_deleted_file_and_row_and_fresh_ones_kept(world_a, world_b, tmp_path):
+def test_expired_clips_are_deleted_file_and_row_and_fresh_ones_kept(
+    world_a, world_b, tmp_path, django_capture_on_commit_callbacks
+):
     expired, fresh = stored_clip(world_a, tmp_path), stored_clip(world_b, tmp_path)
     with tenant_scope(world_a.tenant):
         ReviewClip.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     assert "ingest.tasks.review_clips_expire_all" in app.tasks  # the beat entry's task (config/schedules.py)
 
-    assert review_clips_expire_all() == 1
+    with django_capture_on_commit_callbacks(execute=True):  # files go once the deletion is committed
+        assert review_clips_expire_all() == 1
     assert clip_of(world_a, world_a.job) is None and not expired.file.storage.exists(expired.file.name)
     assert clip_of(world_b, world_b.job) is not None and fresh.file.storage.exists(fresh.file.name)
     assert review_clips_expire_all() == 0
@@ -220,3 +226,19 @@ def test_make_a_review_clip_reruns_a_finished_job_for_analysts_and_owners_only(
     job = job_of(world_a, world_a.job.pk)
     assert job.clip_requested and job.status == VideoJob.Status.QUEUED and len(enqueued) == 1
     assert "This run makes a review clip" in page_of(owner, job)
+
+
+def test_deleting_a_job_or_a_camera_deletes_their_files(world_a, tmp_path, django_capture_on_commit_callbacks):
+    clip = stored_clip(world_a, tmp_path)
+    with tenant_scope(world_a.tenant):
+        job = VideoJob.objects.get(pk=world_a.job.pk)
+        job.upload.save("footage.mp4", ContentFile(b"footage"), save=True)
+        camera = camera_snapshot_save(Camera.objects.get(pk=world_a.camera.pk), np.zeros((8, 8, 3), np.uint8))
+        files = [Path(clip.file.path), Path(job.upload.path), Path(camera.snapshot.path)]
+        assert all(path.exists() for path in files)
+        with django_capture_on_commit_callbacks(execute=True):
+            job.delete()  # and its clip, by cascade
+        assert not files[0].exists() and not files[1].exists() and files[2].exists()
+        with django_capture_on_commit_callbacks(execute=True):
+            camera.delete()
+        assert not files[2].exists()
