@@ -22,12 +22,13 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ingest.live import occupancy_from, occupancy_ranges, stream_key
 from venues.models import Venue
+from venues.renderers import own_bytes_renderer
 
 logger = logging.getLogger(__name__)
 EVENT_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
@@ -181,16 +182,6 @@ async def venue_events(venue_id: int, last_event_id: str | None) -> AsyncIterato
         feed.leave(listener)
 
 
-class EventStreamRenderer(BaseRenderer):
-    """Lets DRF accept `Accept: text/event-stream`; error answers are rendered as JSON."""
-
-    media_type = "text/event-stream"
-    format = "sse"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return JSONRenderer().render(data)
-
-
 class VenueEventStreamView(APIView):
     """Server-sent events of a venue as they are written: `visit.started`, `visit.ended`, `zone.entered`,
     `zone.exited`, `line.crossed`, `queue.joined`, `queue.served`, `queue.abandoned`, `alert`, and `occupancy`
@@ -198,7 +189,7 @@ class VenueEventStreamView(APIView):
     EventSource does it by itself) or `?last_event_id=` to receive everything after it; a `gap` event says that
     some of it may no longer be kept (each venue keeps its last LIVE_STREAM_MAXLEN events)."""
 
-    renderer_classes = [EventStreamRenderer, JSONRenderer]
+    renderer_classes = [JSONRenderer, own_bytes_renderer("text/event-stream", "sse")]
 
     @extend_schema(
         parameters=[OpenApiParameter("last_event_id", str, description="Resume after this event id.")],

@@ -1,14 +1,17 @@
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ingest import edge
-from ingest.models import VideoJob
+from ingest.clip_views import clip_response
+from ingest.models import ReviewClip, VideoJob
 from ingest.serializers import VideoJobBatchSerializer, VideoJobCreateSerializer, VideoJobSerializer
 from ingest.services import (
     review_clip_request,
@@ -21,6 +24,7 @@ from ingest.services import (
 from ingest.writer import rows_write
 from venues.api import camera_filter, venue_filter
 from venues.models import Venue
+from venues.renderers import own_bytes_renderer
 
 
 @extend_schema_view(
@@ -94,11 +98,18 @@ class VideoJobViewSet(
     def retry(self, request, pk=None):
         return Response(VideoJobSerializer(video_job_retry(self._finished_job())).data)
 
-    @extend_schema(request=None, responses=VideoJobSerializer)
-    @action(detail=True, methods=["post"], url_path="clip", url_name="clip-request")
+    @extend_schema(
+        methods=["GET"], responses={(200, "video/mp4"): OpenApiTypes.BINARY, (206, "video/mp4"): OpenApiTypes.BINARY}
+    )
+    @extend_schema(methods=["POST"], request=None, responses=VideoJobSerializer)
+    @action(detail=True, methods=["get", "post"], url_path="clip", url_name="clip-request",
+            renderer_classes=[JSONRenderer, own_bytes_renderer("video/mp4", "mp4")])  # fmt: skip
     def clip(self, request, pk=None):
-        """Make a review clip of a finished job: it runs again (replacing its events, as `retry` does) and draws
-        its first minutes; the job's `clip` has it once the run has finished."""
+        """GET: the job's review clip (MP4, with byte ranges), a 404 until a run with `clip_requested` has made
+        one or once it has expired. POST: make one of a finished job: it runs again (replacing its events, as
+        `retry` does) and draws its first minutes."""
+        if request.method == "GET":
+            return clip_response(request, get_object_or_404(ReviewClip.objects.all(), job=self.get_object()))
         return Response(VideoJobSerializer(review_clip_request(self._finished_job())).data)
 
     def _finished_job(self) -> VideoJob:

@@ -19,7 +19,11 @@ def job_clip(request, job_id):
     """The job's review clip; another tenant's, an expired or a missing one is a 404."""
     if request.tenant is None:
         raise Http404
-    clip = get_object_or_404(ReviewClip.objects.all(), job_id=job_id)
+    return clip_response(request, get_object_or_404(ReviewClip.objects.all(), job_id=job_id))
+
+
+def clip_response(request, clip: ReviewClip):
+    """The clip's MP4, whole or the byte range asked for (also the API's `GET jobs/{id}/clip/`)."""
     storage, name = clip.file.storage, clip.file.name
     try:
         size, file = storage.size(name), storage.open(name, "rb")

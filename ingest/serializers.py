@@ -71,7 +71,7 @@ class ReviewClipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, clip) -> str:
-        return reverse("job-clip", args=[clip.job_id])
+        return reverse("job-clip-request", args=[clip.job_id])  # GET: the MP4
 
 
 class VideoJobSerializer(serializers.ModelSerializer):

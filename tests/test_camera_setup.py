@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from ingest.models import VideoJob
 from ingest.video import SNAPSHOT_WAIT_FRAMES, CameraSnapshot
-from tests.conftest import PASSWORD, session_client
+from tests.conftest import PASSWORD, key_client, session_client
 from tests.test_video_jobs import CAMPUS
 from tests.vision.footage import MODEL_DIR
 from venues.models import Camera, Membership
@@ -153,15 +153,18 @@ def test_the_snapshot_is_served_to_the_cameras_tenant_only(world_a, world_b):
     assert session_client(world_b.owner).get(without_snapshot).status_code == 404
 
 
-def test_the_camera_api_gives_the_snapshot_address_read_only(world_a):
+def test_the_camera_api_gives_the_snapshot_address_read_only(world_a, world_b):
     client = session_client(world_a.owner)
     url = reverse("camera-detail", args=[world_a.camera.pk])
     assert client.get(url).json()["snapshot_url"] is None
     camera = snapshot_taken(world_a)
     address = client.get(url).json()["snapshot_url"]
-    assert address == camera.snapshot_url
-    assert address.startswith(reverse("camera-snapshot", args=[camera.pk]) + "?v=")
+    assert address == f"{reverse('camera-snapshot-image', args=[camera.pk])}?v={int(camera.snapshot_at.timestamp())}"
     assert client.get(address)["Content-Type"] == "image/jpeg"
+    by_key = key_client(world_a.key).get(address)  # API keys too
+    assert by_key.status_code == 200 and by_key["Content-Type"] == "image/jpeg"
+    assert b"".join(by_key.streaming_content) == camera.snapshot.open("rb").read()
+    assert key_client(world_b.key).get(address).status_code == 404
     response = client.patch(url, {"name": "Door", "snapshot_url": "https://elsewhere.example/x.jpg"}, format="json")
     assert response.status_code == 200 and response.json()["snapshot_url"] == address
 

@@ -24,7 +24,7 @@ from ingest.models import LineCrossing, ReviewClip, VideoJob
 from ingest.services import review_clip_save
 from ingest.tasks import review_clips_expire_all
 from ingest.video import video_job_run
-from tests.conftest import PASSWORD, session_client
+from tests.conftest import PASSWORD, key_client, session_client
 from tests.test_jobs_api import clip as campus_upload
 from tests.test_jobs_api import job_of, update_job
 from tests.vision.footage import MODEL_DIR
@@ -117,7 +117,7 @@ def test_a_job_makes_an_h264_clip_of_its_first_minutes_with_the_counts_it_stored
     assert recorders[0].tally.inside["Front"] == 0  # everyone who entered the zone left it by the end
 
     detail = owner.get(reverse("job-detail", args=[job.pk])).json()
-    assert detail["clip"]["url"] == reverse("job-clip", args=[job.pk])
+    assert detail["clip"]["url"] == reverse("job-clip-request", args=[job.pk])  # GET: the MP4
     assert detail["clip"]["frames"] == clip.frames and detail["clip"]["faces_blurred"] is True
 
     # Again, asked for on the finished job: a one-second clip without blurring, kept two days, replacing the first
@@ -168,6 +168,12 @@ def test_the_clip_is_served_to_its_tenant_with_byte_ranges_and_to_no_one_else(wo
     assert session_client(world_b.owner).get(url, HTTP_RANGE="bytes=0-99").status_code == 404
     assert owner.get(reverse("job-clip", args=[world_b.job.pk])).status_code == 404  # a job without a clip
     assert Client().get(url).status_code == 302  # to the login page
+
+    api = reverse("job-clip-request", args=[world_a.job.pk])  # the same through the API, with an API key
+    by_key = key_client(world_a.key).get(api, HTTP_RANGE="bytes=100-299")
+    assert by_key.status_code == 206 and streamed(by_key) == content[100:300]
+    assert key_client(world_b.key).get(api).status_code == 404
+    assert key_client(world_a.key).get(reverse("job-clip-request", args=[world_b.job.pk])).status_code == 404
 
     clip.file.storage.delete(clip.file.name)
     assert owner.get(url).status_code == 404  # the row without its file

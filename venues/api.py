@@ -1,12 +1,16 @@
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from venues.api_keys import api_key_create, api_key_revoke
+from venues.camera_views import snapshot_response
 from venues.models import ApiKey, Camera, CountingLine, Venue, Zone
+from venues.renderers import own_bytes_renderer
 from venues.serializers import (
     ApiKeyCreatedSerializer,
     ApiKeySerializer,
@@ -59,6 +63,14 @@ class CameraViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return venue_filter(self, Camera.objects.select_related("venue"))
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="snapshot", url_name="snapshot-image",
+            renderer_classes=[JSONRenderer, own_bytes_renderer("image/jpeg", "jpg")])  # fmt: skip
+    def snapshot(self, request, pk=None):
+        """The camera's snapshot (a frame of its last video job, heads blurred as the tenant's clips are); 404
+        until a video of it has been processed."""
+        return snapshot_response(self.get_object())
 
 
 @extend_schema_view(list=extend_schema(parameters=[camera_filter.parameter]))

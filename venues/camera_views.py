@@ -40,7 +40,11 @@ def camera_snapshot(request, camera_id):
     """The snapshot, for members of the camera's tenant only: never a public file."""
     if request.tenant is None:
         raise Http404("No tenant.")
-    camera = get_object_or_404(Camera.objects.all(), pk=camera_id)
+    return snapshot_response(get_object_or_404(Camera.objects.all(), pk=camera_id))
+
+
+def snapshot_response(camera: Camera) -> FileResponse:
+    """The camera's snapshot as a JPEG, privately cacheable (also the API's `cameras/{id}/snapshot.jpg`)."""
     if not camera.snapshot:
         raise Http404("This camera has no snapshot yet: process a video of it.")
     try:

@@ -1,5 +1,6 @@
 import math
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -50,11 +51,15 @@ class VenueSerializer(serializers.ModelSerializer):
 
 class CameraSerializer(serializers.ModelSerializer):
     venue = ScopedRelatedField(Venue)
-    snapshot_url = serializers.CharField(
-        read_only=True, allow_null=True,
-        help_text="The first frame of the camera's last video job, for signed-in members (a web page path); "
-        "null until a video of the camera is processed.",
-    )  # fmt: skip
+    snapshot_url = serializers.SerializerMethodField(
+        help_text="The API address of the camera's snapshot (a frame of its last video job, a JPEG); null until a "
+        "video of the camera is processed. The version in the query changes with each new snapshot.",
+    )
+
+    def get_snapshot_url(self, camera) -> str | None:
+        if not camera.snapshot:
+            return None
+        return f"{reverse('camera-snapshot-image', args=[camera.pk])}?v={int(camera.snapshot_at.timestamp())}"
 
     class Meta:
         model = Camera
