@@ -23,7 +23,7 @@ from alerts.services import (
     recipient_unsubscribe,
 )
 from venues.models import Venue
-from venues.permissions import WRITER_ROLES
+from venues.pages import member_writes, tenant_page
 from venues.tenancy import all_tenants
 
 READ_ONLY = "Your role in this tenant is read-only (viewer)."
@@ -43,11 +43,9 @@ def unsubscribe(request, token):
     return render(request, "alerts/unsubscribe.html", {"recipient": recipient})
 
 
-@login_required
+@tenant_page
 def alerts_page(request):
     """Alerts of the tenant, newest first, filtered by venue, severity and state; writers acknowledge and resolve."""
-    if request.tenant is None:
-        return render(request, "venues/no_tenant.html", status=403)
     alerts = Alert.objects.select_related("venue")
     chosen = {name: request.GET.get(name, "") for name in ("venue", "severity", "state")}
     if chosen["venue"].isdigit():
@@ -61,7 +59,7 @@ def alerts_page(request):
     context = {
         "page": Paginator(alerts, 50).get_page(request.GET.get("page")), "chosen": chosen,
         "venues": Venue.objects.order_by("name"), "severities": Severity.choices, "states": Alert.State.choices,
-        "can_edit": request.membership.role in WRITER_ROLES, "query": filters.urlencode(),
+        "can_edit": member_writes(request), "query": filters.urlencode(),
     }  # fmt: skip
     return render(request, "alerts/alerts.html", context)
 
@@ -70,7 +68,7 @@ def alerts_page(request):
 @require_POST
 def alert_state_change(request, alert_id, change):
     alert = get_object_or_404(Alert.objects.all(), pk=alert_id)  # another tenant's: 404
-    if request.membership is None or request.membership.role not in WRITER_ROLES:
+    if not member_writes(request):
         messages.error(request, "Your role in this tenant is read-only (viewer).")
     else:
         (alert_acknowledge if change == "acknowledge" else alert_resolve)(alert, request.user)
@@ -79,7 +77,7 @@ def alert_state_change(request, alert_id, change):
 
 def _writer(request) -> None:
     """Alert settings, recipients and rules change as the API allows: owners and analysts, not viewers."""
-    if request.membership is None or request.membership.role not in WRITER_ROLES:
+    if not member_writes(request):
         raise PermissionDenied(READ_ONLY)
 
 
@@ -157,18 +155,16 @@ def _settings_page(request, *, errors=None, failed_rule=None, status=200):
         "settings": settings_values, "recipient": recipient, "errors": errors, "venue_errors": venue_errors,
         "recipients": AlertRecipient.objects.all(), "venue": venue, "venues": Venue.objects.order_by("name"),
         "rules": _rule_rows(rules, failed_rule), "severities": Severity.choices,
-        "digests": AlertSettings.Digest.choices, "can_edit": request.membership.role in WRITER_ROLES,
+        "digests": AlertSettings.Digest.choices, "can_edit": member_writes(request),
     }  # fmt: skip
     return render(request, "alerts/settings.html", context, status=400 if venue_errors else status)
 
 
-@login_required
+@tenant_page
 def alert_settings_page(request):
     """The tenant's alert emails (which severity is emailed at once; the digest's rhythm, time and zone), who
     receives them, and a venue's rules (its own and the tenant-wide ones). Every change is checked by the API's
     serializer, so the page and the API refuse the same input with the same words; viewers only read."""
-    if request.tenant is None:
-        return render(request, "venues/no_tenant.html", status=403)
     if request.method != "POST":
         return _settings_page(request)
     _writer(request)

@@ -21,6 +21,7 @@ from analytics.report import report_assemble
 from analytics.selectors import overview
 from ingest.models import VideoJob
 from venues.models import Camera, Venue, Zone
+from venues.pages import tenant_page
 
 
 def _period(request, venue) -> tuple[Period, dict]:
@@ -30,10 +31,8 @@ def _period(request, venue) -> tuple[Period, dict]:
         return period_parse({}, venue), error.errors
 
 
-@login_required
+@tenant_page
 def venue_dashboard(request, venue_id):
-    if request.tenant is None:
-        return render(request, "venues/no_tenant.html", status=403)
     venue = get_object_or_404(Venue.objects.all(), pk=venue_id)
     period, errors = _period(request, venue)
     presets = [(label, period.last - timedelta(days=days - 1), period.last) for label, days in
@@ -46,10 +45,8 @@ def venue_dashboard(request, venue_id):
     return render(request, "analytics/dashboard.html", context)
 
 
-@login_required
+@tenant_page
 def venue_panel(request, venue_id, name):
-    if request.tenant is None:
-        return render(request, "venues/no_tenant.html", status=403)
     venue = get_object_or_404(Venue.objects.all(), pk=venue_id)
     panel = PANELS.get(name)
     if panel is None:
@@ -92,12 +89,10 @@ def _today_by_venue(venues) -> list[dict]:
     return rows
 
 
-@login_required
+@tenant_page
 def venues_today(request):
     """The home page's live table: each venue's visitors today so far, against the same day last week, and its
     open alerts (refreshed every 30 seconds)."""
-    if request.tenant is None:
-        return render(request, "venues/no_tenant.html", status=403)
     rows = _today_by_venue(Venue.objects.annotate(camera_count=Count("cameras")).order_by("name"))
     return render(request, "analytics/venues_today.html", {"rows": rows})
 
@@ -166,11 +161,9 @@ def venue_features(rows: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features, "scale": scale}
 
 
-@login_required
+@tenant_page
 def venue_map(request):
     """Every venue on a map (tiles from MAP_TILE_URL, none when it is empty); map.js fetches the GeoJSON."""
-    if request.tenant is None:
-        return render(request, "venues/no_tenant.html", status=403)
     context = {
         "without_coordinates": Venue.objects.filter(Q(latitude=None) | Q(longitude=None)).order_by("name"),
         "tile_url": settings.MAP_TILE_URL, "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
@@ -187,11 +180,9 @@ def venue_map_geojson(request):
     return JsonResponse(venue_features(_today_by_venue(placed)), content_type="application/geo+json")
 
 
-@login_required
+@tenant_page
 def venue_report(request, venue_id):
     """The venue's printable report for `?from=&to=` (the dashboard's period); a bad period is a 400."""
-    if request.tenant is None:
-        return render(request, "venues/no_tenant.html", status=403)
     venue = get_object_or_404(Venue.objects.all(), pk=venue_id)
     try:
         period = period_parse(request.GET, venue)

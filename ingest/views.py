@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -18,7 +17,7 @@ from ingest.services import (
     video_jobs_create,
 )
 from venues.models import Camera
-from venues.permissions import WRITER_ROLES
+from venues.pages import member_writes, tenant_page
 from vision.sources import VIDEO_SUFFIXES
 
 JOBS_PER_PAGE = 25
@@ -28,45 +27,31 @@ STAGES = {"decode": "Decoding", "detect_track": "Detecting and tracking people",
           "geometry": "Zones, lines and queues"}  # fmt: skip
 
 
-def _no_tenant(request):
-    return render(request, "venues/no_tenant.html", status=403)
-
-
-def _can_edit(request) -> bool:
-    return request.membership is not None and request.membership.role in WRITER_ROLES
-
-
 def _messages(request, lines: list[str], status: int):
     return render(request, "ingest/_messages.html", {"lines": lines, "status": status}, status=status)
 
 
-@login_required
+@tenant_page
 def jobs_page(request):
     """The tenant's jobs, newest first, and (for analysts and owners) the form that creates more."""
-    if request.tenant is None:
-        return _no_tenant(request)
     cameras = Camera.objects.select_related("venue").order_by("venue__name", "name")
     context = {**_queue(request), "cameras": cameras, "suffixes": VIDEO_SUFFIXES,
                "clip_seconds": settings.REVIEW_CLIP_SECONDS}  # fmt: skip
     return render(request, "ingest/jobs.html", context)
 
 
-@login_required
+@tenant_page
 def jobs_queue(request):
     """The queue alone, polled every second while a job is queued or running."""
-    if request.tenant is None:
-        return _no_tenant(request)
     return render(request, "ingest/_queue.html", _queue(request))
 
 
-@login_required
+@tenant_page
 @require_POST
 def jobs_create(request):
     """Files and/or URLs (one per line) for one camera, sent by jobs.js: 201, or 400 with every problem in plain
     words and no job created."""
-    if request.tenant is None:
-        return _no_tenant(request)
-    if not _can_edit(request):
+    if not member_writes(request):
         return _messages(request, [READ_ONLY], 403)
     data = {
         "camera": request.POST.get("camera", ""),
@@ -85,27 +70,25 @@ def jobs_create(request):
     return _messages(request, [queued], 201)
 
 
-@login_required
+@tenant_page
 @vary_on_headers("HX-Request")
 def job_page(request, job_id):
     """One job: its live progress and timings, and its venue's dashboard for the footage's day. HTMX polls the
     same address for the live part alone."""
-    if request.tenant is None:
-        return _no_tenant(request)
     job = get_object_or_404(VideoJob.objects.select_related("camera", "venue"), pk=job_id)
     slowest_first = sorted(job.stage_seconds.items(), key=lambda item: -item[1])
     stages = [(STAGES.get(stage, stage), seconds) for stage, seconds in slowest_first]
-    context = {"job": _described(job), "stages": stages, "can_edit": _can_edit(request)}
+    context = {"job": _described(job), "stages": stages, "can_edit": member_writes(request)}
     return render(request, "ingest/_job.html" if request.htmx else "ingest/job.html", context)
 
 
-@login_required
+@tenant_page
 @require_POST
 def job_cancel(request, job_id):
     return _job_change(request, job_id, video_job_cancel)
 
 
-@login_required
+@tenant_page
 @require_POST
 def job_retry(request, job_id):
     return _job_change(request, job_id, video_job_retry, _retry_reason)
@@ -114,10 +97,8 @@ def job_retry(request, job_id):
 def _job_change(request, job_id, change, refusal_of=lambda job: None):
     """Cancel or retry a job: from the queue (HTMX) the answer is the refreshed queue, from the job's page (a plain
     form) a redirect back to it."""
-    if request.tenant is None:
-        return _no_tenant(request)
     job = get_object_or_404(VideoJob.objects.all(), pk=job_id)  # another tenant's: 404
-    refusal, status = (READ_ONLY, 403) if not _can_edit(request) else (refusal_of(job), 400)
+    refusal, status = (READ_ONLY, 403) if not member_writes(request) else (refusal_of(job), 400)
     if refusal is None:
         change(job)
     if request.htmx:
@@ -128,7 +109,7 @@ def _job_change(request, job_id, change, refusal_of=lambda job: None):
     return redirect("job-page", job.pk)
 
 
-@login_required
+@tenant_page
 @require_POST
 def job_clip_request(request, job_id):
     """'Make a review clip' on the job's page: the finished job runs again with a clip."""
@@ -146,7 +127,7 @@ def _queue(request) -> dict:
     for job in page:
         _described(job)
     active = VideoJob.objects.filter(status__in=ACTIVE).exists()
-    return {"page": page, "active": active, "can_edit": _can_edit(request)}
+    return {"page": page, "active": active, "can_edit": member_writes(request)}
 
 
 def _described(job: VideoJob) -> VideoJob:

@@ -16,7 +16,7 @@ from analytics.visitors import returning_visitors, visitor_visits, visitors_list
 from reid.models import Visitor
 from reid.services import visitor_erase, visitor_staff_set
 from venues.models import Venue
-from venues.permissions import WRITER_ROLES
+from venues.pages import member_writes, tenant_page
 
 VISITORS_PER_PAGE = 50
 VISITS_PER_PAGE = 50
@@ -75,13 +75,11 @@ def _stats(request, venue, errors: dict) -> dict:
     }  # fmt: skip
 
 
-@login_required
+@tenant_page
 def visitors_page(request):
     """A venue's returning-visitor numbers over a period (new vs. returning per day, return rate, visit
     frequency, loyalty tiers) above its recognised visitors; filters: venue, period, staff. Bad filters are a
     400 with the reason, the page shown with defaults."""
-    if request.tenant is None:
-        return render(request, "venues/no_tenant.html", status=403)
     errors = {}
     venues = list(Venue.objects.order_by("name"))
     chosen = {"venue": request.GET.get("venue", ""), "staff": request.GET.get("staff", "")}
@@ -101,17 +99,15 @@ def visitors_page(request):
     context = {
         "page": page, "venues": venues, "venue": venue, "chosen": chosen, "staff_filters": STAFF_FILTERS,
         "stats": _stats(request, venue, errors) if venue else None, "errors": errors, "query": filters.urlencode(),
-        "can_edit": request.membership.role in WRITER_ROLES, "tenant": request.tenant, "all_venues": ALL_VENUES,
+        "can_edit": member_writes(request), "tenant": request.tenant, "all_venues": ALL_VENUES,
     }  # fmt: skip
     return render(request, "reid/visitors.html", context, status=400 if errors else 200)
 
 
-@login_required
+@tenant_page
 def visitor_page(request, visitor_id):
     """One visitor's history: first and last seen, tier, staff mark, and their visits (latest first) with the
     zones they went through and how long they stayed in each."""
-    if request.tenant is None:
-        return render(request, "venues/no_tenant.html", status=403)
     listed = visitors_listed(Visitor.objects.select_related("venue"), request.tenant)
     visitor = get_object_or_404(listed, pk=visitor_id)  # another tenant's: 404
     _tiered([visitor], request.tenant)
@@ -119,14 +115,14 @@ def visitor_page(request, visitor_id):
     visits = list(page)
     context = {
         "visitor": visitor, "page": page, "visits": zip(visits, visits_described(visits), strict=True),
-        "can_edit": request.membership.role in WRITER_ROLES, "tenant": request.tenant,
+        "can_edit": member_writes(request), "tenant": request.tenant,
     }  # fmt: skip
     return render(request, "reid/visitor.html", context)
 
 
 def _editable_visitor(request, visitor_id) -> Visitor | None:
     visitor = get_object_or_404(Visitor.objects.all(), pk=visitor_id)  # another tenant's: 404
-    if request.membership is None or request.membership.role not in WRITER_ROLES:
+    if not member_writes(request):
         messages.error(request, "Your role in this tenant is read-only (viewer).")
         return None
     return visitor

@@ -8,17 +8,15 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
 from venues.models import Camera, Zone
-from venues.permissions import WRITER_ROLES
+from venues.pages import member_writes, tenant_page
 
 SNAPSHOT_CACHE_SECONDS = 24 * 3600  # the snapshot's address changes with each new snapshot (`Camera.snapshot_url`)
 
 
-@login_required
+@tenant_page
 def camera_setup(request, camera_id):
-    if request.tenant is None:
-        return render(request, "venues/no_tenant.html", status=403)
     camera = get_object_or_404(Camera.objects.select_related("venue"), pk=camera_id)
-    can_edit = request.membership.role in WRITER_ROLES
+    can_edit = member_writes(request)
     config = {
         "camera": camera.pk,
         "canEdit": can_edit,

@@ -6,14 +6,13 @@ from django.views.decorators.http import require_POST
 
 from venues.api_keys import api_key_create, api_key_revoke
 from venues.models import ApiKey, Membership, Venue
+from venues.pages import tenant_page
 from venues.services import tenant_switch
 
 
-@login_required
+@tenant_page
 def home(request):
     """The tenant's venues; a user without a tenant is told so instead of seeing an empty product."""
-    if request.tenant is None:
-        return render(request, "venues/no_tenant.html", status=403)
     return render(request, "venues/home.html", {"venues": Venue.objects.exists()})
 
 
@@ -31,11 +30,9 @@ def _owner(request) -> bool:
     return request.membership is not None and request.membership.role == Membership.Role.OWNER
 
 
-@login_required
+@tenant_page
 def api_keys_page(request):
     """Owners create keys (the key is shown once, right here), see when each was last used, and revoke them."""
-    if request.tenant is None:
-        return render(request, "venues/no_tenant.html", status=403)
     if not _owner(request):
         raise PermissionDenied("Only the tenant's owners manage API keys.")
     if request.method == "POST":
