@@ -80,21 +80,16 @@ def _event_described(row, zones: dict[int, str], lines: dict[int, str]) -> dict:
 
 def rows_publish(venue_id: int, visits: list[Visit], events: list) -> None:
     """Publish rows of one venue that were just stored (the writer calls this once its transaction commits),
-    then the venue's occupancy."""
-    zone_ids = {row.zone_id for row in events if not isinstance(row, LineCrossing)}
+    then the venue's occupancy. A visit that ends leaves every zone (a device may never send the zone exit),
+    and entries older than LIVE_PRESENCE_MAX_SECONDS are dropped, so the sets stay as small as the crowd."""
+    zones = dict(Zone.objects.filter(camera__venue_id=venue_id).values_list("pk", "name"))
     line_ids = {row.line_id for row in events if isinstance(row, LineCrossing)}
-    zones = dict(Zone.objects.filter(pk__in=zone_ids).values_list("pk", "name")) if zone_ids else {}
     lines = dict(CountingLine.objects.filter(pk__in=line_ids).values_list("pk", "name")) if line_ids else {}
     messages = [_visit_described(v) for v in visits] + [_event_described(r, zones, lines) for r in events]
     messages.sort(key=lambda message: (message["at"], SAME_MOMENT_ORDER.get(message["type"], 2)))
     now = time.time()
     try:
         with _client().pipeline(transaction=False) as pipe:
-            for visit in visits:
-                if visit.ended_at is None:
-                    pipe.zadd(visits_key(venue_id), {visit.visit_key: now}, nx=True)
-                else:
-                    pipe.zrem(visits_key(venue_id), visit.visit_key)
             for row in events:
                 if isinstance(row, ZoneEvent):
                     stay = f"{row.zone_id}|{row.visit_key}"
@@ -102,6 +97,16 @@ def rows_publish(venue_id: int, visits: list[Visit], events: list) -> None:
                         pipe.zadd(stays_key(venue_id), {stay: now}, nx=True)
                     else:
                         pipe.zrem(stays_key(venue_id), stay)
+            for visit in visits:
+                if visit.ended_at is None:
+                    pipe.zadd(visits_key(venue_id), {visit.visit_key: now}, nx=True)
+                else:
+                    pipe.zrem(visits_key(venue_id), visit.visit_key)
+                    if zones:
+                        pipe.zrem(stays_key(venue_id), *(f"{zone}|{visit.visit_key}" for zone in zones))
+            stale = f"({now - settings.LIVE_PRESENCE_MAX_SECONDS}"
+            pipe.zremrangebyscore(visits_key(venue_id), "-inf", stale)
+            pipe.zremrangebyscore(stays_key(venue_id), "-inf", stale)
             for message in messages:
                 _append(pipe, venue_id, message)
             visits_range, stays_range = occupancy_ranges(venue_id)

@@ -203,3 +203,14 @@ def test_a_bad_last_event_id_is_refused_and_another_tenants_venue_is_not_found(w
     other = build_world("Beta Markets")
     answer = httpx.get(world.url, headers={"Authorization": f"Api-Key {other.key}"})
     assert answer.status_code == 404
+
+
+def test_a_visit_that_ends_leaves_its_zones_even_without_a_zone_exit(world, listen):
+    stream = listen()
+    stream.next()
+    write(world, arrival(1, START))
+    assert stream.take(4)[-1]["data"]["zones"] == {str(world.zone.pk): 1}
+    end = START + timedelta(minutes=3)  # the device never sent the zone exit
+    write(world, [VisitEnded(1, end, first_seen=START, zone_visits=(), trajectory=())])
+    ended, occupancy = stream.take(2)
+    assert ended["type"] == "visit.ended" and occupancy["data"] == {"type": "occupancy", "venue": 0, "zones": {}}
