@@ -47,6 +47,7 @@ class VideoJob(TenantOwned):
     video_seconds_total = models.FloatField(null=True, blank=True)
     rate = models.FloatField(null=True, blank=True, help_text="Video seconds processed per wall-clock second.")
     error = models.TextField(blank=True)
+    warning = models.TextField(blank=True, help_text="A finished job's caveat, e.g. that nobody was detected.")
     visits_found = models.PositiveIntegerField(default=0)
     stage_seconds = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(

@@ -24,7 +24,7 @@ from ingest.models import VideoJob
 from ingest.services import review_clip_save
 from ingest.writer import Origin, events_write, job_events_clear
 from venues.models import Camera, Tenant
-from venues.services import camera_snapshot_save
+from venues.services import camera_detection_scale_save, camera_snapshot_save
 from vision.annotate import faces_blur
 from vision.clips import ReviewClipRecorder
 from vision.events import Event, VisitEnded
@@ -32,12 +32,17 @@ from vision.faces import FaceAnalyzer, TrackFaceSampler
 from vision.geometry import Line, SceneGeometry, Zone
 from vision.models import ModelStore, ultralytics_offline
 from vision.pipeline import Pipeline, PipelineConfig, Progress
+from vision.scale import AutoScaledTracker, ScaleChoice, override_choice, scale_for
 from vision.sources import DownloadLimits, Frame, SourceError, StreamSource, VideoFileSource, download_video
-from vision.tracking import TrackerConfig, UltralyticsPersonTracker
+from vision.tracking import TrackerConfig, tracker_factory
 
 logger = logging.getLogger(__name__)
 STREAM_FLUSH_SECONDS = 1.0
 SNAPSHOT_WAIT_FRAMES = 16  # analysed frames (2 s at 8 fps) a snapshot waits for someone to be tracked
+NOBODY_DETECTED = (
+    "No people detected; the camera may be too far or blocked. Check the camera's snapshot: a black or covered "
+    "picture, a wall, or people smaller than about 30 px tall cannot be counted."
+)
 
 
 class JobCancelled(Exception):
@@ -55,14 +60,14 @@ def scene_geometry(camera) -> tuple[SceneGeometry, dict[str, int], dict[str, int
     return geometry, {z.name: z.pk for z in zones}, {ln.name: ln.pk for ln in lines}
 
 
-@lru_cache(maxsize=4)
-def person_tracker(config: TrackerConfig, frame_size: tuple[int, int]) -> UltralyticsPersonTracker:
-    """Loaded once per worker process and frame size (loading and compiling a model takes seconds); a
-    vision worker runs one job at a time, and each run starts by resetting the tracks."""
+@lru_cache(maxsize=1)
+def person_trackers():
+    """The worker process's trackers by input size and people size (vision.tracking.tracker_factory); a vision
+    worker runs one job at a time, and each run starts by resetting the tracks."""
     if settings.VISION_OFFLINE:
         ultralytics_offline()
     store = ModelStore(Path(settings.VISION_MODEL_DIR), Path(settings.VISION_CACHE_DIR))
-    return UltralyticsPersonTracker(config, frame_size, store)
+    return tracker_factory(TrackerConfig(**settings.VISION_TRACKER), store)
 
 
 @lru_cache(maxsize=1)
@@ -70,19 +75,19 @@ def _face_analyzer() -> FaceAnalyzer:
     return FaceAnalyzer.from_model_dir(settings.VISION_MODEL_DIR)
 
 
-TRACKER_FOR_PEOPLE_SIZE = {"regular": "retail.yaml", "small": "small-people.yaml"}
-
-
 def build_pipeline(
     geometry: SceneGeometry,
     frame_size: tuple[int, int],
-    people_size: str = "regular",
+    people_size: str = Camera.PeopleSize.AUTO,
     face_processing: str = "returning",
+    prior: ScaleChoice | None = None,
 ) -> Pipeline:
-    """The product's pipeline for one run, configured from settings and the tenant's face processing choice
+    """The product's pipeline for one run, configured from settings, the camera's people size (automatic, or an
+    override), the camera's earlier measure (`prior`) and the tenant's face processing choice
     (`Tenant.FaceProcessing`: off, demographics only without embeddings, or returning visitors too)."""
-    config = {"tracker": TRACKER_FOR_PEOPLE_SIZE[people_size], **settings.VISION_TRACKER}
-    tracker = person_tracker(TrackerConfig(**config), frame_size)
+    max_pixels = settings.VISION_MAX_INPUT_PIXELS
+    override = override_choice(people_size, frame_size, max_pixels)
+    tracker = AutoScaledTracker(frame_size, person_trackers(), max_pixels, prior=prior, override=override)
     faces = None
     if settings.VISION_FACES and face_processing != Tenant.FaceProcessing.OFF:
         analyzer = _face_analyzer()
@@ -95,7 +100,15 @@ def build_pipeline(
 def pipeline_for(camera, frame_size: tuple[int, int]) -> tuple[Pipeline, dict[str, int], dict[str, int]]:
     geometry, zone_ids, line_ids = scene_geometry(camera)
     tenant = Tenant.objects.get(pk=camera.tenant_id)
-    return build_pipeline(geometry, frame_size, camera.people_size, tenant.face_processing), zone_ids, line_ids
+    measure = camera.detection_scale or {}
+    people_height = measure.get("people_height_seen") or measure.get("people_height")
+    prior = (
+        None
+        if people_height is None
+        else scale_for(frame_size, people_height, settings.VISION_MAX_INPUT_PIXELS, "camera")
+    )
+    pipeline = build_pipeline(geometry, frame_size, camera.people_size, tenant.face_processing, prior)
+    return pipeline, zone_ids, line_ids
 
 
 @contextmanager
@@ -204,7 +217,7 @@ def video_job_fail(job: VideoJob, reason: str) -> None:
 
 def _finish(job: VideoJob, status: str, error: str = "") -> None:
     job.status, job.error, job.finished_at = status, error, timezone.now()
-    job.save(update_fields=["status", "error", "finished_at"])
+    job.save(update_fields=["status", "error", "warning", "finished_at"])
 
 
 def video_job_run(job: VideoJob, on_progress: Callable[[VideoJob], None] | None = None) -> VideoJob:
@@ -216,9 +229,9 @@ def video_job_run(job: VideoJob, on_progress: Callable[[VideoJob], None] | None 
     if job.cancel_requested_at:
         _finish(job, VideoJob.Status.CANCELLED)
         return job
-    job.status, job.started_at, job.error = VideoJob.Status.RUNNING, timezone.now(), ""
+    job.status, job.started_at, job.error, job.warning = VideoJob.Status.RUNNING, timezone.now(), "", ""
     job.attempts += 1
-    job.save(update_fields=["status", "started_at", "error", "attempts"])
+    job.save(update_fields=["status", "started_at", "error", "warning", "attempts"])
     stop = threading.Event()
     reporter = _Reporter(job, on_progress)
     try:
@@ -252,6 +265,10 @@ def video_job_run(job: VideoJob, on_progress: Callable[[VideoJob], None] | None 
         reporter(pipeline.progress, force=True)
         if pipeline.progress.frames_done == 0 and not reporter.cancelled:
             raise SourceError("No frame of the video could be decoded: the file may be incomplete or damaged.")
+        job.warning = "" if pipeline.progress.visits else NOBODY_DETECTED
+        if (scale := pipeline.tracker.choice) is not None:
+            seen = pipeline.tracker.people_height_seen()
+            camera_detection_scale_save(job.camera, {**scale.as_dict(), "people_height_seen": seen}, job.pk)
     except SourceError as error:
         video_job_fail(job, str(error))
         return job

@@ -2,12 +2,14 @@
 
 import time
 
+import cv2
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from ingest.models import LineCrossing, VideoJob, Visit, ZoneEvent
-from ingest.video import pipeline_for, scene_geometry
+from ingest.video import NOBODY_DETECTED, pipeline_for, scene_geometry
 from ingest.writer import Origin, events_write, job_events_clear
 from tests.conftest import session_client
 from tests.vision.footage import FOOTAGE_DIR, MODEL_DIR
@@ -108,7 +110,10 @@ def test_process_video_command_runs_the_same_service(world_a, capsys):
     )  # fmt: skip
     with tenant_scope(world_a.tenant):
         job = VideoJob.objects.exclude(pk=world_a.job.pk).get()
-    assert job.status == VideoJob.Status.SUCCEEDED and job.source == VideoJob.Source.UPLOAD
+        world_a.camera.refresh_from_db()
+    assert job.status == VideoJob.Status.SUCCEEDED and job.source == VideoJob.Source.UPLOAD and not job.warning
+    scale = world_a.camera.detection_scale  # what the job measured, kept for the camera page and the next job
+    assert scale["basis"] == "measured" and scale["job"] == job.pk and scale["input_size"] == [672, 896]
     visits = _counts(job)[0]
     assert visits >= 5
     assert "100%" in capsys.readouterr().err
@@ -121,13 +126,45 @@ def test_process_video_command_runs_the_same_service(world_a, capsys):
 
 
 @pytest.mark.django_db
-def test_a_camera_that_sees_small_people_gets_the_sensitive_tracker(world_a):
+def test_a_camera_set_to_small_people_overrides_the_measured_scale(world_a):
     with tenant_scope(world_a.tenant):
+        assert world_a.camera.people_size == Camera.PeopleSize.AUTO  # the default measures
         Camera.objects.filter(pk=world_a.camera.pk).update(people_size=Camera.PeopleSize.SMALL)
         world_a.camera.refresh_from_db()
         pipeline, zones, lines = pipeline_for(world_a.camera, (640, 480))
-    assert pipeline.tracker.tracker_path.endswith("small-people.yaml")
+    choice = pipeline.tracker.calibrate([np.zeros((480, 640, 3), np.uint8)])
+    assert choice.basis == "override" and choice.small_people and choice.input_size == (1248, 1664)
     assert zones == {world_a.zone.name: world_a.zone.pk} and lines == {world_a.line.name: world_a.line.pk}
+
+
+@pytest.mark.django_db
+def test_a_camera_whose_first_second_shows_nobody_starts_from_its_last_measure(world_a):
+    with tenant_scope(world_a.tenant):
+        scale = {"input_size": [960, 1280], "small_people": True, "people_height": 0.1, "basis": "measured"}
+        Camera.objects.filter(pk=world_a.camera.pk).update(detection_scale=scale)
+        world_a.camera.refresh_from_db()
+        pipeline, _, _ = pipeline_for(world_a.camera, (768, 576))
+    choice = pipeline.tracker.calibrate([np.zeros((576, 768, 3), np.uint8)])  # an empty store
+    assert choice.basis == "camera" and choice.input_size == (960, 1280) and choice.small_people
+
+
+def test_footage_in_which_nobody_is_ever_found_finishes_with_a_warning_not_an_empty_store(worker, world_a, tmp_path):
+    black = tmp_path / "black.mp4"
+    writer = cv2.VideoWriter(str(black), cv2.VideoWriter_fourcc(*"mp4v"), 8, (640, 480))
+    for _ in range(16):
+        writer.write(np.zeros((480, 640, 3), np.uint8))
+    writer.release()
+    client = session_client(world_a.owner)
+    with black.open("rb") as clip:
+        job_id = client.post(reverse("job-list"), {"camera": world_a.camera.pk, "file": clip}).json()["id"]
+    job = _wait_for(VideoJob.objects.model(pk=job_id, tenant=world_a.tenant), VideoJob.FINISHED)
+    assert job.status == VideoJob.Status.SUCCEEDED and job.visits_found == 0, (job.error, _log(worker))
+    assert job.warning == NOBODY_DETECTED
+    assert client.get(reverse("job-detail", args=[job.pk])).json()["warning"] == NOBODY_DETECTED
+    assert "the camera may be too far or blocked" in client.get(reverse("job-page", args=[job.pk])).content.decode()
+    with tenant_scope(world_a.tenant):
+        world_a.camera.refresh_from_db()
+    assert world_a.camera.detection_scale["basis"] == "nobody seen"  # analysed at the largest size, in vain
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.dateparse import parse_datetime
 
 from venues.models import Camera, Zone
 from venues.pages import member_writes, tenant_page
@@ -29,8 +30,26 @@ def camera_setup(request, camera_id):
             for ln in camera.countinglines.all()
         ],
     }
-    context = {"camera": camera, "config": config, "can_edit": can_edit, "kinds": Zone.Kind.choices}
+    context = {"camera": camera, "config": config, "can_edit": can_edit, "kinds": Zone.Kind.choices,
+               "detection": _detection(camera)}  # fmt: skip
     return render(request, "venues/camera_setup.html", context)
+
+
+def _detection(camera: Camera) -> dict | None:
+    """How the last video job's detector saw this camera (`Camera.detection_scale`), in the page's words."""
+    scale = camera.detection_scale
+    if not scale:
+        return None
+    height, width = scale["input_size"]
+    people = scale.get("people_height_seen") or scale.get("people_height")
+    return {
+        "input": f"{width}x{height} px",
+        "people_px": round(people * camera.frame_height) if people is not None and camera.frame_height else None,
+        "small_people": scale["small_people"],
+        "basis": scale["basis"],
+        "job": scale.get("job"),
+        "measured_at": parse_datetime(scale["measured_at"]) if scale.get("measured_at") else None,
+    }
 
 
 @login_required

@@ -183,15 +183,21 @@ class Camera(TenantOwned):
     )
 
     class PeopleSize(models.TextChoices):
-        REGULAR = "regular", "Regular: people over ~150 px tall"
-        SMALL = "small", "Small: a high camera, people 50-100 px tall"
+        AUTO = "auto", "Automatic: measured from the footage"
+        REGULAR = "regular", "Regular (override): people over ~150 px tall"
+        SMALL = "small", "Small (override): a high camera, people 50-100 px tall"
 
     people_size = models.CharField(
         max_length=8,
         choices=PeopleSize.choices,
-        default=PeopleSize.REGULAR,
-        help_text="How large people appear: small people need the frame analysed more sensitively.",
+        default=PeopleSize.AUTO,
+        help_text="How large people appear. Automatic measures them in each video's first second and chooses "
+        "how large the detector sees the frames; the other choices override that.",
     )
+    detection_scale = models.JSONField(
+        null=True, blank=True, editable=False,
+        help_text="What the last video job measured and chose (vision.scale.ScaleChoice), with its job and time.",
+    )  # fmt: skip
     frame_width = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(16384)])
     frame_height = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(16384)])
     snapshot = models.FileField(

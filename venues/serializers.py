@@ -69,6 +69,7 @@ class CameraSerializer(serializers.ModelSerializer):
             "name",
             "role",
             "people_size",
+            "detection_scale",
             "stream_url",
             "frame_width",
             "frame_height",

@@ -20,6 +20,14 @@ def tenant_switch(request, tenant_id) -> None:
     request.session[SESSION_TENANT_KEY] = membership.tenant_id
 
 
+def camera_detection_scale_save(camera: Camera, choice: dict, job_id: int) -> None:
+    """Keep how a job's detector saw the camera's people (vision.scale.ScaleChoice.as_dict(), and the height of the
+    smaller people over the whole video), for the camera page and as the next job's starting point."""
+    scale = {**choice, "job": job_id, "measured_at": timezone.now().isoformat()}
+    Camera.objects.filter(pk=camera.pk).update(detection_scale=scale)
+    camera.detection_scale = scale
+
+
 def camera_snapshot_save(camera: Camera, image: np.ndarray) -> Camera:
     """Keep a video frame (BGR) as the camera's snapshot, the picture its zones and lines are drawn on: a JPEG at
     most 1280 px wide, replacing the previous one (whose file is deleted once this is committed). A camera

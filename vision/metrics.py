@@ -1,8 +1,12 @@
-"""Tracking accuracy against MOTChallenge ground truth: MOTA, IDF1, HOTA, ID switches, person counts.
+"""Accuracy against MOTChallenge ground truth: tracking (MOTA, IDF1, HOTA, ID switches) and what a store reads.
 
-The metrics are TrackEval's own implementations (the reference code of the MOTChallenge benchmark), fed
-with IoU similarities per frame. Ground truth keeps rows with `consider == 1` and class 1 (pedestrians);
+The tracking metrics are TrackEval's own implementations (the reference code of the MOTChallenge benchmark),
+fed with IoU similarities per frame. Ground truth keeps rows with `consider == 1` and class 1 (pedestrians);
 only the frames that were analysed are scored, so tracking at 8 frames per second is judged on those frames.
+
+The store's figures (line crossings, zone entrants and dwell, visitors: `SceneCounts`) of the ground truth
+are counted by the product's own geometry engine from the true people's feet, so a count error is the
+pipeline's (detection, tracking, re-linking), not a difference in how crossings or stays are defined.
 """
 
 from __future__ import annotations
@@ -10,12 +14,18 @@ from __future__ import annotations
 import contextlib
 import io
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from vision.events import Event, LineCrossed, VisitEnded, ZoneExited
+from vision.geometry import GeometryConfig, GeometryEngine, Point, SceneGeometry
+
 MotBoxes = dict[int, list[tuple[int, float, float, float, float]]]  # frame (1-based) -> [(id, x, y, w, h)]
+FramePositions = Mapping[int, Mapping[int, Point]]  # frame -> person id -> feet (normalised)
 
 
 def load_mot(path: Path, ground_truth: bool = True) -> MotBoxes:
@@ -86,3 +96,128 @@ def evaluate(ground_truth: MotBoxes, tracked: MotBoxes, frames: list[int]) -> Tr
         id_switches=int(clear["IDSW"]), recall=float(clear["CLR_Re"]), precision=float(clear["CLR_Pr"]),
         persons_gt=len(gt_ids), persons_found=len(tr_ids),
     )  # fmt: skip
+
+
+def people_per_frame_error(ground_truth: MotBoxes, people: Mapping[int, int]) -> tuple[float, float]:
+    """Mean absolute error of the number of people per frame (`people`: 1-based frame -> count), and the mean
+    true number, over the frames of `people`."""
+    truth = np.array([len(ground_truth.get(frame, [])) for frame in people])
+    counted = np.array(list(people.values()))
+    return float(np.mean(np.abs(counted - truth))), float(np.mean(truth))
+
+
+def people_present(events: Iterable[Event], frame_times: Mapping[int, datetime]) -> dict[int, int]:
+    """The people present at each frame's time (frame -> count) as the product counts occupancy: visits open then,
+    from first seen to last seen, so a visitor hidden for a moment between two sightings is still there."""
+    spans = [(event.first_seen, event.at) for event in events if isinstance(event, VisitEnded)]
+    return {frame: sum(start <= at <= end for start, end in spans) for frame, at in frame_times.items()}
+
+
+@dataclass(frozen=True)
+class SceneCounts:
+    """What a store reads from one camera, per line or zone name: crossings each way, entrants (distinct people)
+    and their total dwell; and the number of visitors."""
+
+    line_in: dict[str, int]
+    line_out: dict[str, int]
+    zone_entrants: dict[str, int]
+    zone_dwell_s: dict[str, float]
+    visitors: int
+
+    def figures(self) -> dict[str, float]:
+        """Every figure by a flat name: `visitors`, `<field>.<name>` such as `line_in.door`, and the crossings of
+        all lines each way (`line_in.all`, `line_out.all`) where there are several."""
+        flat: dict[str, float] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, dict):
+                flat.update({f"{item.name}.{name}": count for name, count in value.items()})
+                if item.name.startswith("line_") and len(value) > 1:
+                    flat[f"{item.name}.all"] = sum(value.values())
+            else:
+                flat[item.name] = value
+        return flat
+
+
+@dataclass(frozen=True)
+class CountError:
+    measured: float
+    truth: float
+
+    @property
+    def error(self) -> float:
+        """Signed: positive when the pipeline counted too many."""
+        return self.measured - self.truth
+
+    @property
+    def relative_error(self) -> float | None:
+        """The error as a share of the truth; None when the truth is 0."""
+        return self.error / self.truth if self.truth else None
+
+
+def count_errors(measured: SceneCounts, truth: SceneCounts) -> dict[str, CountError]:
+    """Each figure of `measured` against the same figure of `truth`, by its flat name."""
+    measured_figures = measured.figures()
+    return {name: CountError(measured_figures[name], value) for name, value in truth.figures().items()}
+
+
+def _tally(events: Iterable[Event], geometry: SceneGeometry, visitors: int) -> SceneCounts:
+    """Counts of geometry events. Every zone stay ends in a ZoneExited (the engine closes open stays when a
+    track ends), so the exits give both the entrants and the dwell."""
+    line_in = {line.name: 0 for line in geometry.lines}
+    line_out = dict(line_in)
+    entrants: dict[str, set[int]] = {zone.name: set() for zone in geometry.zones}
+    dwell = {zone.name: 0.0 for zone in geometry.zones}
+    for event in events:
+        if isinstance(event, LineCrossed):
+            (line_in if event.direction == "in" else line_out)[event.line] += 1
+        elif isinstance(event, ZoneExited):
+            entrants[event.zone].add(event.track_id)
+            dwell[event.zone] += event.dwell_seconds
+    return SceneCounts(line_in, line_out, {name: len(ids) for name, ids in entrants.items()}, dwell, visitors)
+
+
+def counts_from_events(events: Iterable[Event], geometry: SceneGeometry) -> SceneCounts:
+    """The pipeline's counts from the events it emitted; its visitors are its ended visits."""
+    events = list(events)
+    return _tally(events, geometry, visitors=sum(isinstance(event, VisitEnded) for event in events))
+
+
+def counts_from_positions(
+    positions: FramePositions,
+    times: Mapping[int, datetime],
+    geometry: SceneGeometry,
+    config: GeometryConfig | None = None,
+) -> SceneCounts:
+    """The counts the product's geometry makes of people at known positions (such as the ground truth's).
+
+    `times` has every analysed frame's footage time; `positions` the people seen in each frame. A person
+    missing from some frames keeps their state through the gap (as a briefly lost track does in the
+    pipeline) and is ended after their last frame. Visitors are the distinct people. `config` defaults to
+    the engine's own.
+    """
+    frames = sorted(times)
+    last_frame = {person: frame for frame in frames for person in positions.get(frame, {})}
+    ending: dict[int, list[int]] = defaultdict(list)
+    for person, frame in last_frame.items():
+        ending[frame].append(person)
+    engine = GeometryEngine(geometry, config or GeometryConfig())
+    events: list[Event] = []
+    for frame in frames:
+        events += engine.update(times[frame], positions.get(frame, {}))
+        for person in ending[frame]:
+            events += engine.end_track(person, times[frame])
+    return _tally(events, geometry, visitors=len(last_frame))
+
+
+def mot_feet(boxes: MotBoxes, frames: Iterable[int], frame_size: tuple[int, int]) -> dict[int, dict[int, Point]]:
+    """The feet of each box on `frames` as the pipeline places a tracked person's: the bottom centre of the
+    box over the frame's width and height, clamped to 0..1."""
+    width, height = frame_size
+    return {
+        frame: {
+            person: (min(1.0, max(0.0, (x + w / 2) / width)), min(1.0, max(0.0, (y + h) / height)))
+            for person, x, y, w, h in boxes.get(frame, [])
+        }
+        for frame in frames
+    }

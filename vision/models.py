@@ -21,17 +21,6 @@ def ultralytics_offline() -> None:
     os.environ.setdefault("YOLO_VERBOSE", "false")
 
 
-def input_size(frame_width: int, frame_height: int, imgsz: int | None, max_imgsz: int) -> tuple[int, int]:
-    """Network input (height, width): the frame's aspect ratio, long side `imgsz`, multiples of 32.
-
-    Small, distant people (50-100 px tall on a 1080p camera) vanish when the frame is shrunk to 640, so by
-    default (`imgsz=None`) the frame keeps its own size, up to `max_imgsz` on its long side.
-    """
-    long_side = imgsz or min(max(frame_width, frame_height), max_imgsz)
-    scale = long_side / max(frame_width, frame_height)
-    return max(32, round(frame_height * scale / 32) * 32), max(32, round(frame_width * scale / 32) * 32)
-
-
 class ModelStore:
     def __init__(self, model_dir: Path, cache_dir: Path):
         self.model_dir, self.cache_dir = Path(model_dir), Path(cache_dir)

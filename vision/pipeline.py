@@ -8,6 +8,7 @@ longer than the re-link gap, its visit ends with a summary (`VisitEnded`).
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 import time
@@ -23,6 +24,7 @@ import numpy as np
 from vision.engagement import EngagementAccumulator
 from vision.events import Demographics, Event, VisitEnded, VisitStarted
 from vision.geometry import GeometryConfig, GeometryEngine, SceneGeometry
+from vision.scale import PROBE_FRAMES
 from vision.sources import Frame
 from vision.tracking import Box, PersonTracker, TrackedPerson
 
@@ -42,8 +44,9 @@ class FaceSampling(Protocol):
 class PipelineConfig:
     min_visit_frames: int = 3  # analysed frames before a track counts as a visitor (drops flickers)
     relink_gap_s: float = 4.0  # a track that re-forms within this gap continues the same visit, if it
-    relink_distance: float = 1.0  # ... re-appears within this many body heights of where it was heading
-    relink_appearance: float = 0.35  # ... and looks alike (Bhattacharyya distance of clothing colours)
+    relink_distance: float = 0.4  # ... re-appears within this many body heights of where it was heading
+    relink_appearance: float = 0.6  # ... and looks alike (`_unlike` of clothing colours)
+    appearance_memory: float = 0.7  # weight of the colours seen before against the latest frame's
     trajectory_interval_s: float = 1.0
     geometry: GeometryConfig = field(default_factory=GeometryConfig)
 
@@ -64,8 +67,9 @@ class _Visitor:
     last_box: Box
     frames: int = 0
     velocity: tuple[float, float] = (0.0, 0.0)  # feet, pixels per second
-    appearance: np.ndarray | None = None  # colour histogram of the body when last seen
+    appearance: np.ndarray | None = None  # clothing colours, averaged over the frames seen
     confirmed: bool = False
+    pending: list[Event] = field(default_factory=list)  # zone and line events seen before being confirmed
     trajectory: list[tuple[float, float, float]] = field(default_factory=list)
     engagement: EngagementAccumulator = field(default_factory=EngagementAccumulator)
 
@@ -83,6 +87,7 @@ class Pipeline:
         self.progress = Progress()
         self._visitors: dict[int, _Visitor] = {}  # by tracker id; several ids may share one visitor
         self._lost: dict[int, _Visitor] = {}  # visit id -> visitor not seen in the latest frame
+        self._unconfirmed: dict[int, _Visitor] = {}  # visit id -> visitor not yet seen in min_visit_frames frames
         self._next_visit_id = 1
 
     def run(
@@ -103,7 +108,7 @@ class Pipeline:
         self.tracker.reset()
         pts = 0.0
         with closing(_prefetched(frames, self.progress.stage_seconds)) as stream:
-            for frame in stream:
+            for frame in self._calibrated(stream):
                 pts = frame.pts
                 yield from self._analyse(frame)
                 self.progress.frames_done += 1
@@ -113,6 +118,15 @@ class Pipeline:
                 if should_stop and should_stop():
                     break
         yield from self._end_all(pts)
+
+    def _calibrated(self, stream: Iterator[Frame]) -> Iterator[Frame]:
+        """The stream, after the tracker has seen its first frames (an AutoScaledTracker picks its input size)."""
+        clock = time.perf_counter()
+        first = list(itertools.islice(stream, PROBE_FRAMES))
+        if first:
+            self.tracker.calibrate([frame.image for frame in first])
+        self.progress.stage_seconds["detect_track"] += time.perf_counter() - clock
+        return itertools.chain(first, stream)
 
     def _at(self, seconds: float) -> datetime:
         return self._start + timedelta(seconds=seconds)
@@ -131,19 +145,22 @@ class Pipeline:
             boxes.append((visitor.visit_id, person.box))
             self._follow(visitor, person.box, frame)
             visitor.frames += 1
-            feet = self._feet(person.box)
+            positions[visitor.visit_id] = feet = self._feet(person.box)
             if not visitor.confirmed and visitor.frames >= self.config.min_visit_frames:
                 visitor.confirmed = True
+                self._unconfirmed.pop(visitor.visit_id, None)
                 self.progress.visits += 1
                 yield VisitStarted(visitor.visit_id, self._at(visitor.first_seen))
-            if visitor.confirmed:
-                positions[visitor.visit_id] = feet
-                self._observe(visitor, person, frame, feet)
+                yield from visitor.pending
+                visitor.pending.clear()
+            self._observe(visitor, person, frame, feet)
+            if not visitor.confirmed:
+                self._unconfirmed[visitor.visit_id] = visitor
         stages["faces"] += (now := time.perf_counter()) - clock
         if self._on_tracks:
             self._on_tracks(frame, boxes)
 
-        yield from self.geometry.update(self._at(frame.pts), positions)
+        yield from self._released(self.geometry.update(self._at(frame.pts), positions))
         gone = [v for v in {id(v): v for v in self._visitors.values()}.values() if v.visit_id not in seen]
         for visitor in gone:
             self._lost[visitor.visit_id] = visitor
@@ -158,7 +175,7 @@ class Pipeline:
         if not visitor.trajectory or since_first - visitor.trajectory[-1][0] >= self.config.trajectory_interval_s:
             visitor.trajectory.append((round(since_first, 2), round(feet[0], 4), round(feet[1], 4)))
         visitor.engagement.add(self._at(frame.pts), person.box, person.keypoints)
-        if self.faces and self.faces.wants(visitor.visit_id, frame.pts):
+        if self.faces and visitor.confirmed and self.faces.wants(visitor.visit_id, frame.pts):
             self.faces.offer(visitor.visit_id, frame.pts, frame.image, person.box)
 
     def _follow(self, visitor: _Visitor, box: Box, frame: Frame) -> None:
@@ -167,8 +184,12 @@ class Pipeline:
             (x, y), (lx, ly) = _feet_px(box), _feet_px(visitor.last_box)
             visitor.velocity = ((x - lx) / elapsed, (y - ly) / elapsed)
         visitor.last_seen, visitor.last_box = frame.pts, box
-        if self.config.relink_gap_s > 0:
-            visitor.appearance = appearance(frame.image, box)
+        if self.config.relink_gap_s > 0 and (looks := appearance(frame.image, box)) is not None:
+            if visitor.appearance is None:
+                visitor.appearance = looks
+            else:
+                memory = self.config.appearance_memory
+                visitor.appearance = memory * visitor.appearance + (1 - memory) * looks
 
     def _feet(self, box: Box) -> tuple[float, float]:
         width, height = self._size
@@ -219,13 +240,24 @@ class Pipeline:
         del self._lost[candidates[0].visit_id]
         return candidates[0]
 
+    def _released(self, events: list[Event]) -> Iterator[Event]:
+        """Geometry events of confirmed visitors; an unconfirmed visitor's wait until it is confirmed (its zone
+        time and crossings count from its first frame) and are dropped if it never is (a flicker)."""
+        for event in events:
+            if (waiting := self._unconfirmed.get(event.track_id)) is not None:
+                waiting.pending.append(event)
+            else:
+                yield event
+
     def _end(self, visitor: _Visitor, now: float) -> Iterator[Event]:
         self._lost.pop(visitor.visit_id, None)
         for track_id in [t for t, v in self._visitors.items() if v is visitor]:
             del self._visitors[track_id]
+        yield from self._released(self.geometry.end_track(visitor.visit_id, self._at(now)))
         if not visitor.confirmed:
+            self._unconfirmed.pop(visitor.visit_id, None)
+            self.geometry.zone_visits(visitor.visit_id)  # handed over once: forgotten
             return
-        yield from self.geometry.end_track(visitor.visit_id, self._at(now))
         embedding, demographics, face_model = self.faces.finish(visitor.visit_id) if self.faces else (None, None, None)
         yield VisitEnded(
             visitor.visit_id,
@@ -242,29 +274,38 @@ class Pipeline:
     def _end_all(self, pts: float) -> Iterator[Event]:
         for visitor in sorted({id(v): v for v in self._visitors.values()}.values(), key=lambda v: v.last_seen):
             yield from self._end(visitor, pts)
-        yield from self.geometry.finish(self._at(pts))
+        yield from self._released(self.geometry.finish(self._at(pts)))
 
 
 def _feet_px(box: Box) -> tuple[float, float]:
     return (box[0] + box[2]) / 2, box[3]
 
 
+BODY_BANDS = ((0.15, 0.45), (0.45, 0.7), (0.7, 0.95))  # torso, hips, legs, as shares of the box's height
+LAB_UNLIKE = 40.0  # a Lab distance this large between two bands' colours counts as wholly unlike
+
+
 def appearance(image: np.ndarray, box: Box) -> np.ndarray | None:
-    """Hue-saturation histogram of the middle of the body (torso and thighs: clothing), normalised."""
+    """The median Lab colour of the middle of the torso, hips and legs (9 numbers). Medians of a few bands stay
+    steady on people 50 px tall, where fine colour histograms are mostly noise (docs/benchmarks.md)."""
     x1, y1, x2, y2 = box
     width, height = x2 - x1, y2 - y1
-    top, bottom = int(max(0, y1 + 0.2 * height)), int(min(image.shape[0], y1 + 0.7 * height))
-    left, right = int(max(0, x1 + 0.2 * width)), int(min(image.shape[1], x2 - 0.2 * width))
-    if bottom - top < 4 or right - left < 4:
-        return None
-    hsv = cv2.cvtColor(image[top:bottom, left:right], cv2.COLOR_BGR2HSV)
-    histogram = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256])
-    return cv2.normalize(histogram, histogram).flatten()
+    left, right = int(max(0, x1 + 0.25 * width)), int(min(image.shape[1], x2 - 0.25 * width))
+    colours = []
+    for top_share, bottom_share in BODY_BANDS:
+        top, bottom = int(max(0, y1 + top_share * height)), int(min(image.shape[0], y1 + bottom_share * height))
+        if bottom - top < 2 or right - left < 2:
+            return None
+        lab = cv2.cvtColor(image[top:bottom, left:right], cv2.COLOR_BGR2LAB).reshape(-1, 3)
+        colours.append(np.median(lab, axis=0))
+    return np.concatenate(colours).astype(np.float32)
 
 
 def _unlike(a: np.ndarray | None, b: np.ndarray) -> float:
-    """0 for identical colour distributions, 1 for disjoint ones."""
-    return 1.0 if a is None else float(cv2.compareHist(a, b, cv2.HISTCMP_BHATTACHARYYA))
+    """0 for the same colours, about 1 and more for unlike ones (mean Lab distance of the bands / LAB_UNLIKE)."""
+    if a is None:
+        return float("inf")
+    return float(np.linalg.norm((a - b).reshape(-1, 3), axis=1).mean() / LAB_UNLIKE)
 
 
 def _prefetched(frames: Iterable[Frame], stages: dict[str, float], depth: int = 4) -> Iterator[Frame]:

@@ -10,13 +10,15 @@ model whose keypoints are matched to the tracked boxes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from vision.models import ModelStore, input_size
+from vision.models import ModelStore
 
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels
 PERSON = 0  # COCO class id
@@ -37,6 +39,16 @@ class PersonTracker(Protocol):
 
     def track(self, image: np.ndarray) -> list[TrackedPerson]: ...
 
+    def calibrate(self, images: list[np.ndarray]) -> None:
+        """See the first frames of a video before tracking it (vision.scale.AutoScaledTracker picks its input
+        size from them; a tracker of a fixed size has nothing to do)."""
+
+    def detect(self, image: np.ndarray) -> list[tuple[Box, float]]:
+        """The people in one frame with their scores, untracked (measuring, not counting)."""
+
+    def warm_up(self, image: np.ndarray) -> None:
+        """Load and compile the model before the clock starts (seconds on the first call)."""
+
 
 @dataclass(frozen=True)
 class TrackerConfig:
@@ -44,8 +56,6 @@ class TrackerConfig:
     pose_weights: str | None = None  # a separate pose model when `weights` is a plain detector
     tracker: str = "retail.yaml"  # in vision/trackers/, or a path
     backend: str = "openvino"  # "openvino" | "onnx" | "pytorch"
-    imgsz: int | None = None  # long side of the network input; None: the frame's own, up to max_imgsz
-    max_imgsz: int = 1280
     conf: float = 0.1  # low-score detections feed the trackers' second association stage
     iou: float = 0.7
     device: str = "cpu"
@@ -54,11 +64,11 @@ class TrackerConfig:
 class UltralyticsPersonTracker:
     """Keeps the tracks of one video at a time; `reset()` before the next, which reuses the loaded model."""
 
-    def __init__(self, config: TrackerConfig, frame_size: tuple[int, int], store: ModelStore):
+    def __init__(self, config: TrackerConfig, shape: tuple[int, int], store: ModelStore):
+        """`shape`: the network input (height, width), see vision.scale."""
         from ultralytics import YOLO
 
-        self.config = config
-        self.shape = input_size(*frame_size, config.imgsz, config.max_imgsz)
+        self.config, self.shape = config, shape
         weights = store.model(config.weights, config.backend, self.shape)
         self.model = YOLO(weights, task="pose" if "pose" in Path(config.weights).stem else "detect")
         self.pose_model = (
@@ -75,11 +85,20 @@ class UltralyticsPersonTracker:
         return dict(imgsz=list(self.shape), conf=c.conf, iou=c.iou, classes=[PERSON], device=c.device, verbose=False)
 
     def warm_up(self, image: np.ndarray) -> None:
-        """Load and compile the model before the clock starts (seconds on the first call)."""
         self.model.predict(image, **self._options())
+
+    def detect(self, image: np.ndarray) -> list[tuple[Box, float]]:
+        boxes = self.model.predict(image, **self._options())[0].boxes
+        return [
+            (tuple(map(float, box)), float(score))
+            for box, score in zip(boxes.xyxy.tolist(), boxes.conf.tolist(), strict=True)
+        ]
 
     def reset(self) -> None:
         self._started = False
+
+    def calibrate(self, images: list[np.ndarray]) -> None:
+        pass
 
     def track(self, image: np.ndarray) -> list[TrackedPerson]:
         # the first call after a reset starts fresh tracks; later calls continue them
@@ -100,6 +119,22 @@ class UltralyticsPersonTracker:
                 zip(result.boxes.id.int().tolist(), boxes, result.boxes.conf.tolist(), strict=True)
             )
         ]
+
+
+TRACKER_FOR_SMALL_PEOPLE = {False: "retail.yaml", True: "small-people.yaml"}
+
+
+def tracker_factory(
+    config: TrackerConfig, store: ModelStore
+) -> Callable[[tuple[int, int], bool], UltralyticsPersonTracker]:
+    """Trackers by input size and people size (vision.scale), each loaded once: loading and compiling a model
+    takes seconds, and a worker meets a few sizes only."""
+
+    @lru_cache(maxsize=8)
+    def tracker(shape: tuple[int, int], small_people: bool) -> UltralyticsPersonTracker:
+        return UltralyticsPersonTracker(replace(config, tracker=TRACKER_FOR_SMALL_PEOPLE[small_people]), shape, store)
+
+    return tracker
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:

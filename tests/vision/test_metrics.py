@@ -1,12 +1,15 @@
-"""The tracking metrics agree with py-motmetrics' published scores for its TUD reference tracker output."""
+"""The tracking metrics agree with py-motmetrics' published scores for its TUD reference tracker output; the
+ground truth's feet, people per frame, and store-like footage's ground truth."""
 
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.vision.footage import FOOTAGE_DIR
-from vision.metrics import evaluate, load_mot
+from vision.metrics import evaluate, load_mot, mot_feet, people_per_frame_error
+from vision.store_footage import CELL_ID_STRIDE, store_frame, store_ground_truth
 
 # motmetrics 1.4.0, tests/test_metrics.py::test_motchallenge_files (IDF1, recall, precision, IDSW, MOTA)
 EXPECTED = {
@@ -47,3 +50,27 @@ def test_a_perfect_tracker_scores_one_and_a_swapped_one_does_not():
     swapped = {f: [((i % 2) + 1 if f > half and i <= 2 else i, *box) for i, *box in ground_truth[f]] for f in frames}
     scores = evaluate(ground_truth, swapped, frames)
     assert scores.id_switches >= 1 and scores.idf1 < 1.0
+
+
+def test_feet_are_the_bottom_centre_of_the_box_normalised_and_clamped():
+    boxes = {1: [(7, 10.0, 20.0, 20.0, 40.0), (8, 90.0, 50.0, 20.0, 40.0)], 2: []}
+    assert mot_feet(boxes, [1, 2, 3], (100, 80)) == {1: {7: (0.2, 0.75), 8: (1.0, 1.0)}, 2: {}, 3: {}}
+
+
+def test_people_per_frame_error_is_the_mean_absolute_miscount():
+    ground_truth = {1: [(1, 0, 0, 1, 1)] * 4, 2: [(1, 0, 0, 1, 1)] * 2, 3: []}
+    assert people_per_frame_error(ground_truth, {1: 3, 2: 4, 3: 0}) == (1.0, 2.0)  # |3-4|, |4-2|, 0 over 4, 2, 0
+
+
+def test_store_footage_ground_truth_lands_on_its_person_in_every_cell_mirrored_ones_too():
+    image = np.zeros((80, 100, 3), dtype=np.uint8)
+    image[20:60, 10:30] = 255  # the person: x 10, y 20, 20 x 40
+    canvas = store_frame(image, scale=0.5, rows=2, cols=3)
+    rows = store_ground_truth("1,7,10,20,20,40,1,-1,-1,-1\n", (100, 80), scale=0.5, rows=2, cols=3).splitlines()
+    placed = {int(r.split(",")[1]): [float(v) for v in r.split(",")[2:6]] for r in rows}
+    assert placed[0 * CELL_ID_STRIDE + 7] == [5.0, 10.0, 10.0, 20.0]
+    assert placed[1 * CELL_ID_STRIDE + 7] == [50 + 50 - 5 - 10, 10.0, 10.0, 20.0]  # row 0, column 1: mirrored
+    assert rows[1].endswith(",1,-1,-1,-1")
+    for x, y, w, h in placed.values():
+        assert (canvas[int(y) : int(y + h), int(x) : int(x + w)] == 255).all()
+    assert (canvas == 255).sum() == len(placed) * 10 * 20 * 3  # and nothing white anywhere else
