@@ -248,17 +248,19 @@ def video_job_run(job: VideoJob, on_progress: Callable[[VideoJob], None] | None 
             tenant = job.tenant
             origin = Origin(f"job:{job.pk}", job.tenant_id, job.venue_id, job.camera_id, job.pk)
             with _review_clip(job, (info.width, info.height)) as clip:
+                live = job.source == VideoJob.Source.STREAM
                 events = pipeline.run(
                     source.frames(settings.VISION_ANALYSIS_FPS), job.recording_start, (info.width, info.height),
                     on_frame=reporter, should_stop=lambda: reporter.should_stop() or stop.is_set(),
                     on_tracks=_EachFrame(CameraSnapshot(job.camera, tenant.blur_faces_in_clips), clip),
+                    second_pass=not live,
                 )  # fmt: skip
                 if clip is not None:
                     events = clip.counted(events)
-                if job.source == VideoJob.Source.STREAM:
+                if live:
                     _write_as_they_come(origin, events, zone_ids, line_ids)
                 else:
-                    collected = list(events)
+                    collected = pipeline.stitched(list(events))
                     with transaction.atomic():
                         job_events_clear(job)
                         events_write(origin, collected, zone_ids, line_ids)

@@ -26,6 +26,7 @@ from vision.events import Demographics, Event, VisitEnded, VisitStarted
 from vision.geometry import GeometryConfig, GeometryEngine, SceneGeometry
 from vision.scale import PROBE_FRAMES
 from vision.sources import Frame
+from vision.stitching import StitchConfig, Tracklet, stitch_plan, stitched
 from vision.tracking import Box, PersonTracker, TrackedPerson
 
 STAGES = ("decode", "detect_track", "faces", "geometry")
@@ -49,6 +50,7 @@ class PipelineConfig:
     appearance_memory: float = 0.7  # weight of the colours seen before against the latest frame's
     trajectory_interval_s: float = 1.0
     geometry: GeometryConfig = field(default_factory=GeometryConfig)
+    stitch: StitchConfig = field(default_factory=StitchConfig)
 
 
 @dataclass
@@ -64,9 +66,11 @@ class _Visitor:
     visit_id: int
     first_seen: float
     last_seen: float
+    first_box: Box
     last_box: Box
     frames: int = 0
     velocity: tuple[float, float] = (0.0, 0.0)  # feet, pixels per second
+    start_velocity: tuple[float, float] = (0.0, 0.0)  # the velocity when confirmed: how it came in
     appearance: np.ndarray | None = None  # clothing colours, averaged over the frames seen
     confirmed: bool = False
     pending: list[Event] = field(default_factory=list)  # zone and line events seen before being confirmed
@@ -83,8 +87,10 @@ class Pipeline:
         config: PipelineConfig = PipelineConfig(),
     ):
         self.tracker, self.faces, self.config = tracker, faces, config
-        self.geometry = GeometryEngine(geometry, config.geometry)
+        self.scene, self.geometry = geometry, GeometryEngine(geometry, config.geometry)
         self.progress = Progress()
+        self.tracklets: list[Tracklet] | None = None  # the visits' ends, kept for a second pass (files only)
+        self.stitches: dict[int, int] = {}  # after `stitched`: visit id -> the visit id it became
         self._visitors: dict[int, _Visitor] = {}  # by tracker id; several ids may share one visitor
         self._lost: dict[int, _Visitor] = {}  # visit id -> visitor not seen in the latest frame
         self._unconfirmed: dict[int, _Visitor] = {}  # visit id -> visitor not yet seen in min_visit_frames frames
@@ -98,13 +104,17 @@ class Pipeline:
         on_frame: Callable[[Progress], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
         on_tracks: Callable[[Frame, list[tuple[int, Box]]], None] | None = None,
+        second_pass: bool = False,
     ) -> Iterator[Event]:
         """Analyse `frames` (already sampled at the analysis rate); `recording_start` + pts is footage time.
+
+        With `second_pass` (a file, not a live stream) the visits' tracklets are kept for `stitched`.
 
         `should_stop` is asked after every frame (cancellation, end of a live stream); visits still open
         are then ended at the last frame seen. `on_tracks` sees each frame's people as (visit id, box).
         """
         self._start, self._size, self._on_tracks = recording_start, frame_size, on_tracks
+        self.tracklets = [] if second_pass else None
         self.tracker.reset()
         pts = 0.0
         with closing(_prefetched(frames, self.progress.stage_seconds)) as stream:
@@ -128,6 +138,16 @@ class Pipeline:
         self.progress.stage_seconds["detect_track"] += time.perf_counter() - clock
         return itertools.chain(first, stream)
 
+    def stitched(self, events: list[Event]) -> list[Event]:
+        """The second pass over a whole file (vision.stitching) on the events `run(second_pass=True)` gave: one
+        visit per person where the first pass split one. `stitches` tells which visit ids were joined."""
+        self.stitches = stitch_plan(self.tracklets, _unlike, self.config.stitch)
+        events = stitched(
+            events, self.stitches, self.tracklets, self.scene, self._size, self.config.geometry.line_dead_band
+        )
+        self.progress.visits = sum(isinstance(event, VisitEnded) for event in events)
+        return events
+
     def _at(self, seconds: float) -> datetime:
         return self._start + timedelta(seconds=seconds)
 
@@ -147,7 +167,7 @@ class Pipeline:
             visitor.frames += 1
             positions[visitor.visit_id] = feet = self._feet(person.box)
             if not visitor.confirmed and visitor.frames >= self.config.min_visit_frames:
-                visitor.confirmed = True
+                visitor.confirmed, visitor.start_velocity = True, visitor.velocity
                 self._unconfirmed.pop(visitor.visit_id, None)
                 self.progress.visits += 1
                 yield VisitStarted(visitor.visit_id, self._at(visitor.first_seen))
@@ -204,7 +224,7 @@ class Pipeline:
         if visitor is None or visitor.visit_id in seen:
             visitor = self._relink(person, pts, seen)
             if visitor is None:
-                visitor = _Visitor(self._next_visit_id, pts, pts, person.box)
+                visitor = _Visitor(self._next_visit_id, pts, pts, person.box, person.box)
                 self._next_visit_id += 1
             self._visitors[person.track_id] = visitor
         return visitor
@@ -258,6 +278,11 @@ class Pipeline:
             self._unconfirmed.pop(visitor.visit_id, None)
             self.geometry.zone_visits(visitor.visit_id)  # handed over once: forgotten
             return
+        if self.tracklets is not None:
+            self.tracklets.append(
+                Tracklet(visitor.visit_id, visitor.first_seen, visitor.last_seen, visitor.first_box,
+                         visitor.last_box, visitor.start_velocity, visitor.velocity, visitor.appearance)
+            )  # fmt: skip
         embedding, demographics, face_model = self.faces.finish(visitor.visit_id) if self.faces else (None, None, None)
         yield VisitEnded(
             visitor.visit_id,

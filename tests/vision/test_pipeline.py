@@ -56,7 +56,8 @@ def analyzer():
 
 
 def run(trackers, folder, fps=8.0, faces=None):
-    """The product's default pipeline (automatic scale) on a MOTChallenge folder, scored against its truth."""
+    """The product's default pipeline for a file (automatic scale, second pass) on a MOTChallenge folder, scored
+    against its truth."""
     videos = list(folder.glob("*.mp4"))
     source = VideoFileSource(videos[0]) if videos else ImageFolderSource(folder / "img1")
     size = (source.info.width, source.info.height)
@@ -67,7 +68,9 @@ def run(trackers, folder, fps=8.0, faces=None):
         frames.append(frame.index + 1)
         boxes[frame.index + 1] += [(visit, x1, y1, x2 - x1, y2 - y1) for visit, (x1, y1, x2, y2) in people]
 
-    events = list(pipeline.run(source.frames(fps), START, size, on_tracks=record))
+    events = pipeline.stitched(list(pipeline.run(source.frames(fps), START, size, on_tracks=record, second_pass=True)))
+    for people in boxes.values():  # scored with the identities the second pass gave, as the product keeps them
+        people[:] = [(pipeline.stitches.get(visit, visit), *box) for visit, *box in people]
     return events, evaluate(load_mot(folder / "gt" / "gt.txt"), boxes, frames), pipeline, frames
 
 

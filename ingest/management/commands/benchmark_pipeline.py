@@ -168,8 +168,11 @@ class Command(BaseCommand):
             _as_mot(frame.index, boxes, pipeline_boxes)
 
         clock = time.perf_counter()
-        emitted = list(pipeline.run(_frames(sequence, fps), RECORDING_START, size, on_tracks=record))
+        first_pass = pipeline.run(_frames(sequence, fps), RECORDING_START, size, on_tracks=record, second_pass=True)
+        emitted = pipeline.stitched(list(first_pass))  # as video jobs of files do
         walls = {"pipeline": time.perf_counter() - clock}
+        for boxes in pipeline_boxes.values():  # scored with the identities the stitching gave
+            boxes[:] = [(pipeline.stitches.get(visit, visit), *box) for visit, *box in boxes]
         people = people_present(emitted, frame_times)
         input_sizes = {"baseline": None, "peer": list(pipeline.tracker.shape)}  # None: Ultralytics' default
         tracked = {"": pipeline_boxes}  # by the prefix of their keys in the result

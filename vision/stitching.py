@@ -1,0 +1,204 @@
+"""The second pass over an uploaded file: one person's tracklets stitched into one visit.
+
+While the video plays, re-linking (vision.pipeline) joins a broken track to a lost visitor only when exactly one
+fits, within a few seconds. Once the whole file is analysed every tracklet's start and end are known, so each end
+can be matched with the later start that fits it best, all at once (an optimal assignment), over longer gaps
+(someone hidden behind a shelf for several seconds). A pair must agree in place (the start near where the end
+was heading, the allowance growing with the gap), size and clothing colours; joining two people is as wrong as
+splitting one, so the gates are those of re-linking, and a start claimed by two ends goes to the cheaper one.
+
+The events are then rewritten as if the person had been tracked throughout: one VisitStarted and one VisitEnded
+per person, a zone stay interrupted by the gap joined into one, and a counting line passed while hidden counted.
+Live streams have no second pass: their events are stored as they happen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from vision.events import Event, LineCrossed, VisitEnded, VisitStarted, ZoneEntered, ZoneExited, ZoneVisit
+from vision.geometry import Point, SceneGeometry
+from vision.tracking import Box
+
+
+@dataclass(frozen=True)
+class Tracklet:
+    """A visit as the first pass ended it: where and when it started and ended, how it moved and looked."""
+
+    visit_id: int
+    first_seen: float  # seconds of footage
+    last_seen: float
+    first_box: Box  # pixels
+    last_box: Box
+    start_velocity: tuple[float, float]  # of the feet when it began, pixels per second
+    velocity: tuple[float, float]  # of the feet at the end
+    appearance: np.ndarray | None  # vision.pipeline.appearance, averaged over the tracklet
+
+
+@dataclass(frozen=True)
+class StitchConfig:
+    max_gap_s: float = 8.0  # the longest a person may be hidden and still be stitched
+    distance: float = 0.4  # body heights between the start and where the end was heading, for a short gap ...
+    distance_per_s: float = 0.3  # ... plus this much per second hidden (people slow down, stop, turn)
+    appearance: float = 0.6  # vision.pipeline._unlike of the clothing colours, at most
+    height_ratio: float = 1.5  # the taller of the two boxes at most this much taller
+    moving: float = 0.3  # body heights per second: faster than this, both must head the same way (not one
+    # leaving where another arrives)
+
+
+def _feet(box: Box) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, box[3]
+
+
+def _height(box: Box) -> float:
+    return max(box[3] - box[1], 1e-6)
+
+
+def _cost(end: Tracklet, start: Tracklet, config: StitchConfig, unlike) -> float | None:
+    """How well `start` continues `end` (lower is better), or None when a gate fails."""
+    gap = start.first_seen - end.last_seen
+    if not 0 < gap <= config.max_gap_s:
+        return None
+    ratio = _height(start.first_box) / _height(end.last_box)
+    if not 1 / config.height_ratio <= ratio <= config.height_ratio:
+        return None
+    height = max(_height(start.first_box), _height(end.last_box))
+    (x, y), (fx, fy) = _feet(end.last_box), _feet(start.first_box)
+    expected = (x + end.velocity[0] * min(gap, 1.0), y + end.velocity[1] * min(gap, 1.0))  # heading, not dead-reckoning
+    off = min(np.hypot(fx - expected[0], fy - expected[1]), np.hypot(fx - x, fy - y)) / height
+    if off > config.distance + config.distance_per_s * gap:
+        return None
+    if _opposed(end.velocity, start.start_velocity, config.moving * height):
+        return None
+    if end.appearance is None or start.appearance is None:
+        return None
+    looks = unlike(start.appearance, end.appearance)
+    if looks > config.appearance:
+        return None
+    return looks + off / (config.distance + config.distance_per_s * gap)
+
+
+def _opposed(a: tuple[float, float], b: tuple[float, float], speed: float) -> bool:
+    """Both moving faster than `speed` and more than 90 degrees apart."""
+    return np.hypot(*a) > speed and np.hypot(*b) > speed and a[0] * b[0] + a[1] * b[1] < 0
+
+
+def stitch_plan(tracklets: list[Tracklet], unlike, config: StitchConfig = StitchConfig()) -> dict[int, int]:
+    """Visit id -> the id of the visit it continues (the person's first), for the stitched tracklets only.
+
+    `unlike(a, b)` compares two appearances (vision.pipeline._unlike). An end is joined to a start only when each
+    is the other's one candidate: where two people could fit (a group, a doorway) nothing is joined, as a merge of
+    two people is as wrong as a split. Chains (A then B then C) form; no tracklet is claimed twice."""
+    ends = sorted(tracklets, key=lambda t: t.last_seen)
+    starts = sorted(tracklets, key=lambda t: t.first_seen)
+    costs = np.full((len(ends), len(starts)), np.inf)
+    for i, end in enumerate(ends):
+        for j, start in enumerate(starts):
+            if start.visit_id != end.visit_id and (cost := _cost(end, start, config, unlike)) is not None:
+                costs[i, j] = cost
+    feasible = np.isfinite(costs)
+    unambiguous = feasible & (feasible.sum(axis=1, keepdims=True) == 1) & (feasible.sum(axis=0, keepdims=True) == 1)
+    continues = {starts[j].visit_id: ends[i].visit_id for i, j in zip(*np.nonzero(unambiguous), strict=True)}
+    roots = {}
+    for visit_id in continues:
+        root = visit_id
+        while root in continues:
+            root = continues[root]
+        roots[visit_id] = root
+    return roots
+
+
+JOIN_TOLERANCE_S = 0.5  # a stay that ended this close to its tracklet's end was interrupted by the gap, not left
+
+
+def stitched(
+    events: list[Event], plan: dict[int, int], tracklets: list[Tracklet], geometry: SceneGeometry,
+    frame_size: tuple[int, int], dead_band: float,
+) -> list[Event]:  # fmt: skip
+    """The first pass's events rewritten by `plan` (stitch_plan): one visit per person, a zone stay interrupted
+    by the gap joined into one, and a counting line passed while hidden counted when the person reappears."""
+    if not plan:
+        return events
+    stitched_ids = plan.keys() | plan.values()
+    parts: dict[int, list[VisitEnded]] = {}
+    for event in events:
+        if isinstance(event, VisitEnded) and event.track_id in stitched_ids:
+            parts.setdefault(plan.get(event.track_id, event.track_id), []).append(event)
+    by_id = {t.visit_id: t for t in tracklets}
+    out: list[Event] = []
+    for event in events:
+        person = plan.get(event.track_id, event.track_id)
+        if person in parts and isinstance(event, VisitEnded | ZoneEntered | ZoneExited):
+            continue  # rebuilt below from the person's parts
+        if isinstance(event, VisitStarted) and person != event.track_id:
+            continue  # the person started with their first part
+        out.append(event if person == event.track_id else dataclasses.replace(event, track_id=person))
+    for person, visits in parts.items():
+        visits.sort(key=lambda v: v.first_seen)
+        joined = _one_visit(person, visits)
+        for stay in joined.zone_visits:
+            out.append(ZoneEntered(person, stay.entered_at, stay.zone))
+            out.append(ZoneExited(person, stay.exited_at, stay.zone, stay.entered_at))
+        out.append(joined)
+        for before, after in itertools.pairwise(visits):
+            out += _hidden_crossings(person, by_id[before.track_id], by_id[after.track_id], after.first_seen,
+                                     geometry, frame_size, dead_band)  # fmt: skip
+    return sorted(out, key=lambda e: e.at)
+
+
+def _one_visit(person: int, visits: list[VisitEnded]) -> VisitEnded:
+    """The person's visit from its parts (in time order): first seen to last seen, stays joined across gaps, the
+    trajectory on the first part's clock, and the face and engagement of the longest part that has them."""
+    first = visits[0].first_seen
+    stays: list[ZoneVisit] = []
+    for index, visit in enumerate(visits):
+        for stay in visit.zone_visits:
+            previous = stays[-1] if stays else None
+            if (
+                previous is not None and index > 0 and previous.zone == stay.zone
+                and _at_edge(previous.exited_at, visits[index - 1].at) and _at_edge(stay.entered_at, visit.first_seen)
+            ):  # fmt: skip
+                stays[-1] = ZoneVisit(stay.zone, previous.entered_at, stay.exited_at)
+            else:
+                stays.append(stay)
+    trajectory = tuple(
+        (round(t + (visit.first_seen - first).total_seconds(), 2), x, y)
+        for visit in visits
+        for t, x, y in visit.trajectory
+    )
+    longest = sorted(visits, key=lambda v: v.duration_seconds, reverse=True)
+    face = next((v for v in longest if v.face_embedding is not None or v.demographics is not None), None)
+    return VisitEnded(
+        person, max(v.at for v in visits), first_seen=first, zone_visits=tuple(sorted(stays, key=lambda s: s.exited_at)),
+        trajectory=trajectory, demographics=face.demographics if face else None,
+        engagement=next((v.engagement for v in longest if v.engagement is not None), None),
+        face_embedding=face.face_embedding if face else None, face_model=face.face_model if face else None,
+    )  # fmt: skip
+
+
+def _at_edge(moment: datetime, edge: datetime) -> bool:
+    return abs((moment - edge).total_seconds()) <= JOIN_TOLERANCE_S
+
+
+def _normalised_feet(box: Box, frame_size: tuple[int, int]) -> Point:
+    x, y = _feet(box)
+    return min(1.0, max(0.0, x / frame_size[0])), min(1.0, max(0.0, y / frame_size[1]))
+
+
+def _hidden_crossings(
+    person: int, before: Tracklet, after: Tracklet, at: datetime, geometry: SceneGeometry,
+    frame_size: tuple[int, int], dead_band: float,
+) -> list[LineCrossed]:  # fmt: skip
+    """The lines the person passed while hidden: vanished on one side, reappeared on the other."""
+    a, b = _normalised_feet(before.last_box, frame_size), _normalised_feet(after.first_box, frame_size)
+    crossings = []
+    for line in geometry.lines:
+        side_a, side_b = line.side(a, dead_band), line.side(b, dead_band)
+        if side_a and side_b and side_a != side_b and line.is_crossed_by(a, b):
+            crossings.append(LineCrossed(person, at, line.name, "in" if side_b == line.in_side else "out"))
+    return crossings
