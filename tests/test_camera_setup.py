@@ -18,7 +18,7 @@ from tests.conftest import PASSWORD, key_client, session_client
 from tests.test_video_jobs import CAMPUS
 from tests.vision.footage import MODEL_DIR
 from venues.models import Camera, Membership
-from venues.services import camera_snapshot_save
+from venues.services import camera_detection_scale_save, camera_snapshot_save
 from venues.tenancy import tenant_scope
 from vision.sources import Frame
 
@@ -184,6 +184,30 @@ def test_the_setup_page_draws_the_cameras_zones_and_lines_with_the_editing_tools
     camera = snapshot_taken(world_a)
     html = client.get(url).content.decode()
     assert f'<img src="{camera.snapshot_url}"' in html and "No snapshot yet" not in html
+
+
+def test_the_setup_page_and_the_api_say_how_the_last_video_was_analysed(world_a):
+    client = session_client(world_a.owner)
+    url = reverse("camera-setup", args=[world_a.camera.pk])
+    assert (
+        "The first video processed for this camera measures how large people appear" in client.get(url).content.decode()
+    )
+    with tenant_scope(world_a.tenant):
+        Camera.objects.filter(pk=world_a.camera.pk).update(frame_width=768, frame_height=576)
+        camera_detection_scale_save(
+            world_a.camera,
+            {"input_size": [960, 1280], "small_people": True, "people_height": 0.1, "basis": "measured",
+             "people_height_seen": 0.09},
+            world_a.job.pk,
+        )  # fmt: skip
+    html = " ".join(client.get(url).content.decode().split())
+    assert "Automatic: measured from the footage" in html and "<strong>1280x960 px</strong>" in html
+    assert "about 52 px tall, with the thresholds for small people (measured in the footage" in html
+    assert f'<a href="{reverse("job-page", args=[world_a.job.pk])}">job {world_a.job.pk}</a>' in html
+    scale = client.get(reverse("camera-detail", args=[world_a.camera.pk])).json()["detection_scale"]
+    assert scale["input_size"] == [960, 1280] and scale["job"] == world_a.job.pk
+    response = client.patch(reverse("camera-detail", args=[world_a.camera.pk]), {"detection_scale": {}}, format="json")
+    assert response.status_code == 200 and response.json()["detection_scale"] == scale  # kept by jobs only
 
 
 def test_a_viewer_sees_the_setup_page_read_only(world_a):
