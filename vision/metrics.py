@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from vision.events import Event, LineCrossed, VisitEnded, ZoneExited
 from vision.geometry import GeometryConfig, GeometryEngine, Point, SceneGeometry
@@ -65,6 +66,22 @@ class TrackingScores:
     precision: float
     persons_gt: int
     persons_found: int
+    splits: int  # a true person followed under more than one identity: each extra identity counts one
+    merges: int  # an identity that followed more than one true person: each extra person counts one
+
+
+SPLIT_MERGE_MIN_FRAMES = 2  # analysed frames a true person and an identity must share to count as matched
+
+
+def _splits_and_merges(pairs: Mapping[tuple[int, int], int]) -> tuple[int, int]:
+    """From the frames each (true person, identity) pair was matched in: the extra identities per person (splits)
+    and the extra people per identity (merges), for pairs matched in at least SPLIT_MERGE_MIN_FRAMES frames."""
+    identities, people = defaultdict(set), defaultdict(set)
+    for (person, identity), count in pairs.items():
+        if count >= SPLIT_MERGE_MIN_FRAMES:
+            identities[person].add(identity)
+            people[identity].add(person)
+    return sum(len(v) - 1 for v in identities.values()), sum(len(v) - 1 for v in people.values())
 
 
 def evaluate(ground_truth: MotBoxes, tracked: MotBoxes, frames: list[int]) -> TrackingScores:
@@ -77,24 +94,28 @@ def evaluate(ground_truth: MotBoxes, tracked: MotBoxes, frames: list[int]) -> Tr
     gt_index, tr_index = {v: n for n, v in enumerate(gt_ids)}, {v: n for n, v in enumerate(tr_ids)}
     data = {"gt_ids": [], "tracker_ids": [], "similarity_scores": [], "num_timesteps": len(frames),
             "num_gt_ids": len(gt_ids), "num_tracker_ids": len(tr_ids), "num_gt_dets": 0, "num_tracker_dets": 0}  # fmt: skip
+    pairs: dict[tuple[int, int], int] = defaultdict(int)  # (true person, identity) -> frames matched at IoU 0.5
     for frame in frames:
         gt = ground_truth.get(frame, [])
         tr = tracked.get(frame, [])
         data["gt_ids"].append(np.array([gt_index[i] for i, *_ in gt], dtype=int))
         data["tracker_ids"].append(np.array([tr_index[i] for i, *_ in tr], dtype=int))
-        data["similarity_scores"].append(
-            _iou(np.array([b for _, *b in gt]).reshape(-1, 4), np.array([b for _, *b in tr]).reshape(-1, 4))
-        )
+        similarity = _iou(np.array([b for _, *b in gt]).reshape(-1, 4), np.array([b for _, *b in tr]).reshape(-1, 4))
+        data["similarity_scores"].append(similarity)
+        for row, col in zip(*linear_sum_assignment(-similarity), strict=True):
+            if similarity[row, col] >= 0.5:
+                pairs[(gt[row][0], tr[col][0])] += 1
         data["num_gt_dets"] += len(gt)
         data["num_tracker_dets"] += len(tr)
     quiet = {"PRINT_CONFIG": False}
     clear = CLEAR(quiet).eval_sequence(data)
     identity = Identity(quiet).eval_sequence(data)
     hota = HOTA(quiet).eval_sequence(data)
+    splits, merges = _splits_and_merges(pairs)
     return TrackingScores(
         mota=float(clear["MOTA"]), idf1=float(identity["IDF1"]), hota=float(np.mean(hota["HOTA"])),
         id_switches=int(clear["IDSW"]), recall=float(clear["CLR_Re"]), precision=float(clear["CLR_Pr"]),
-        persons_gt=len(gt_ids), persons_found=len(tr_ids),
+        persons_gt=len(gt_ids), persons_found=len(tr_ids), splits=splits, merges=merges,
     )  # fmt: skip
 
 

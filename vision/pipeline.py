@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-import cv2
 import numpy as np
 
+from vision.appearance import appearance, unlike
 from vision.engagement import EngagementAccumulator
 from vision.events import Demographics, Event, VisitEnded, VisitStarted
 from vision.geometry import GeometryConfig, GeometryEngine, SceneGeometry
@@ -46,7 +46,7 @@ class PipelineConfig:
     min_visit_frames: int = 3  # analysed frames before a track counts as a visitor (drops flickers)
     relink_gap_s: float = 4.0  # a track that re-forms within this gap continues the same visit, if it
     relink_distance: float = 0.4  # ... re-appears within this many body heights of where it was heading
-    relink_appearance: float = 0.6  # ... and looks alike (`_unlike` of clothing colours)
+    relink_appearance: float = 0.6  # ... and looks alike (vision.appearance.unlike of clothing colours)
     appearance_memory: float = 0.7  # weight of the colours seen before against the latest frame's
     trajectory_interval_s: float = 1.0
     geometry: GeometryConfig = field(default_factory=GeometryConfig)
@@ -141,7 +141,7 @@ class Pipeline:
     def stitched(self, events: list[Event]) -> list[Event]:
         """The second pass over a whole file (vision.stitching) on the events `run(second_pass=True)` gave: one
         visit per person where the first pass split one. `stitches` tells which visit ids were joined."""
-        self.stitches = stitch_plan(self.tracklets, _unlike, self.config.stitch)
+        self.stitches = stitch_plan(self.tracklets, self.config.stitch)
         events = stitched(
             events, self.stitches, self.tracklets, self.scene, self._size, self.config.geometry.line_dead_band
         )
@@ -252,7 +252,7 @@ class Pipeline:
             ):
                 continue
             looks = appearance(self._image, person.box) if looks is None else looks
-            if visitor.appearance is None or _unlike(looks, visitor.appearance) > self.config.relink_appearance:
+            if visitor.appearance is None or unlike(looks, visitor.appearance) > self.config.relink_appearance:
                 continue
             candidates.append(visitor)
         if len(candidates) != 1:
@@ -304,33 +304,6 @@ class Pipeline:
 
 def _feet_px(box: Box) -> tuple[float, float]:
     return (box[0] + box[2]) / 2, box[3]
-
-
-BODY_BANDS = ((0.15, 0.45), (0.45, 0.7), (0.7, 0.95))  # torso, hips, legs, as shares of the box's height
-LAB_UNLIKE = 40.0  # a Lab distance this large between two bands' colours counts as wholly unlike
-
-
-def appearance(image: np.ndarray, box: Box) -> np.ndarray | None:
-    """The median Lab colour of the middle of the torso, hips and legs (9 numbers). Medians of a few bands stay
-    steady on people 50 px tall, where fine colour histograms are mostly noise (docs/benchmarks.md)."""
-    x1, y1, x2, y2 = box
-    width, height = x2 - x1, y2 - y1
-    left, right = int(max(0, x1 + 0.25 * width)), int(min(image.shape[1], x2 - 0.25 * width))
-    colours = []
-    for top_share, bottom_share in BODY_BANDS:
-        top, bottom = int(max(0, y1 + top_share * height)), int(min(image.shape[0], y1 + bottom_share * height))
-        if bottom - top < 2 or right - left < 2:
-            return None
-        lab = cv2.cvtColor(image[top:bottom, left:right], cv2.COLOR_BGR2LAB).reshape(-1, 3)
-        colours.append(np.median(lab, axis=0))
-    return np.concatenate(colours).astype(np.float32)
-
-
-def _unlike(a: np.ndarray | None, b: np.ndarray) -> float:
-    """0 for the same colours, about 1 and more for unlike ones (mean Lab distance of the bands / LAB_UNLIKE)."""
-    if a is None:
-        return float("inf")
-    return float(np.linalg.norm((a - b).reshape(-1, 3), axis=1).mean() / LAB_UNLIKE)
 
 
 def _prefetched(frames: Iterable[Frame], stages: dict[str, float], depth: int = 4) -> Iterator[Frame]:

@@ -21,6 +21,7 @@ from datetime import datetime
 
 import numpy as np
 
+from vision.appearance import unlike
 from vision.events import Event, LineCrossed, VisitEnded, VisitStarted, ZoneEntered, ZoneExited, ZoneVisit
 from vision.geometry import Point, SceneGeometry
 from vision.tracking import Box
@@ -37,7 +38,7 @@ class Tracklet:
     last_box: Box
     start_velocity: tuple[float, float]  # of the feet when it began, pixels per second
     velocity: tuple[float, float]  # of the feet at the end
-    appearance: np.ndarray | None  # vision.pipeline.appearance, averaged over the tracklet
+    appearance: np.ndarray | None  # vision.appearance.appearance, averaged over the tracklet
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class StitchConfig:
     max_gap_s: float = 8.0  # the longest a person may be hidden and still be stitched
     distance: float = 0.4  # body heights between the start and where the end was heading, for a short gap ...
     distance_per_s: float = 0.3  # ... plus this much per second hidden (people slow down, stop, turn)
-    appearance: float = 0.6  # vision.pipeline._unlike of the clothing colours, at most
+    appearance: float = 0.6  # vision.appearance.unlike of the clothing colours, at most
     height_ratio: float = 1.5  # the taller of the two boxes at most this much taller
     moving: float = 0.3  # body heights per second: faster than this, both must head the same way (not one
     # leaving where another arrives)
@@ -59,7 +60,7 @@ def _height(box: Box) -> float:
     return max(box[3] - box[1], 1e-6)
 
 
-def _cost(end: Tracklet, start: Tracklet, config: StitchConfig, unlike) -> float | None:
+def _cost(end: Tracklet, start: Tracklet, config: StitchConfig) -> float | None:
     """How well `start` continues `end` (lower is better), or None when a gate fails."""
     gap = start.first_seen - end.last_seen
     if not 0 < gap <= config.max_gap_s:
@@ -88,10 +89,10 @@ def _opposed(a: tuple[float, float], b: tuple[float, float], speed: float) -> bo
     return np.hypot(*a) > speed and np.hypot(*b) > speed and a[0] * b[0] + a[1] * b[1] < 0
 
 
-def stitch_plan(tracklets: list[Tracklet], unlike, config: StitchConfig = StitchConfig()) -> dict[int, int]:
+def stitch_plan(tracklets: list[Tracklet], config: StitchConfig = StitchConfig()) -> dict[int, int]:
     """Visit id -> the id of the visit it continues (the person's first), for the stitched tracklets only.
 
-    `unlike(a, b)` compares two appearances (vision.pipeline._unlike). An end is joined to a start only when each
+    An end is joined to a start only when each
     is the other's one candidate: where two people could fit (a group, a doorway) nothing is joined, as a merge of
     two people is as wrong as a split. Chains (A then B then C) form; no tracklet is claimed twice."""
     ends = sorted(tracklets, key=lambda t: t.last_seen)
@@ -99,7 +100,7 @@ def stitch_plan(tracklets: list[Tracklet], unlike, config: StitchConfig = Stitch
     costs = np.full((len(ends), len(starts)), np.inf)
     for i, end in enumerate(ends):
         for j, start in enumerate(starts):
-            if start.visit_id != end.visit_id and (cost := _cost(end, start, config, unlike)) is not None:
+            if start.visit_id != end.visit_id and (cost := _cost(end, start, config)) is not None:
                 costs[i, j] = cost
     feasible = np.isfinite(costs)
     unambiguous = feasible & (feasible.sum(axis=1, keepdims=True) == 1) & (feasible.sum(axis=0, keepdims=True) == 1)

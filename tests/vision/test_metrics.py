@@ -74,3 +74,16 @@ def test_store_footage_ground_truth_lands_on_its_person_in_every_cell_mirrored_o
     for x, y, w, h in placed.values():
         assert (canvas[int(y) : int(y + h), int(x) : int(x + w)] == 255).all()
     assert (canvas == 255).sum() == len(placed) * 10 * 20 * 3  # and nothing white anywhere else
+
+
+def test_splits_and_merges_count_both_ways_of_getting_identities_wrong():
+    left, right = (0.0, 0.0, 10.0, 30.0), (100.0, 0.0, 10.0, 30.0)
+    frames = list(range(1, 7))
+    truth = {frame: [(1, *left), (2, *right)] for frame in frames}
+    broken = {frame: [(10 if frame <= 3 else 11, *left), (20 if frame <= 4 else 21, *right)] for frame in frames}
+    assert (evaluate(truth, broken, frames).splits, evaluate(truth, broken, frames).merges) == (2, 0)
+    swapped = {frame: [(30 if frame <= 3 else 31, *left), (31 if frame <= 3 else 30, *right)] for frame in frames}
+    scores = evaluate(truth, swapped, frames)
+    assert (scores.splits, scores.merges) == (2, 2)  # each person had two identities, each identity two people
+    brief = {frame: [(40 if frame != 6 else 41, *left), (50, *right)] for frame in frames}
+    assert evaluate(truth, brief, frames).splits == 0  # an identity held for a single frame is not counted

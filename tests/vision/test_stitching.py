@@ -6,7 +6,6 @@ import numpy as np
 
 from vision.events import LineCrossed, VisitEnded, VisitStarted, ZoneEntered, ZoneExited, ZoneVisit
 from vision.geometry import Line, SceneGeometry, Zone
-from vision.pipeline import _unlike
 from vision.stitching import Tracklet, stitch_plan, stitched
 
 START = datetime(2026, 12, 1, 10, tzinfo=UTC)
@@ -38,19 +37,19 @@ def visit(tracklet_, zone_visits=()):
 def test_a_person_hidden_for_two_seconds_is_joined_to_their_own_earlier_tracklet():
     before, after = tracklet(1, 0, 4, 200, 390), tracklet(2, 6, 9, 420, 560)
     stranger = tracklet(3, 6, 9, 700, 760, looks=BLUE)
-    assert stitch_plan([before, after, stranger], _unlike) == {2: 1}
+    assert stitch_plan([before, after, stranger]) == {2: 1}
 
 
 def test_two_people_who_could_both_continue_a_tracklet_continue_none():
     before = tracklet(1, 0, 4, 200, 390)
     twins = [tracklet(2, 4.5, 9, 400, 560), tracklet(3, 4.6, 9, 405, 565)]  # a group, dressed alike
-    assert stitch_plan([before, *twins], _unlike) == {}
+    assert stitch_plan([before, *twins]) == {}
 
 
 def test_someone_leaving_where_another_arrives_walking_the_other_way_is_not_joined():
     leaving = tracklet(1, 0, 4, 200, 390)
     arriving = tracklet(2, 4.5, 9, 395, 200, speed=-50.0)
-    assert stitch_plan([leaving, arriving], _unlike) == {}
+    assert stitch_plan([leaving, arriving]) == {}
 
 
 def test_the_stitched_events_are_those_of_one_visit_with_its_stay_whole_and_the_hidden_crossing_counted():

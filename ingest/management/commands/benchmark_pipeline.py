@@ -265,7 +265,12 @@ class Command(BaseCommand):
         if "mota" in r:
             for label, key in (("MOTA", "mota"), ("IDF1", "idf1"), ("HOTA", "hota"), ("recall", "recall")):
                 self.stdout.write(f"  {label:<24}" + "".join(f"{r[run + key]:>12.3f}" for run in runs))
-            self.stdout.write(f"  {'ID switches':<24}" + "".join(f"{r[run + 'id_switches']:>12}" for run in runs))
+            for label, key in (
+                ("ID switches", "id_switches"),
+                ("splits (of a person)", "splits"),
+                ("merges (of people)", "merges"),
+            ):
+                self.stdout.write(f"  {label:<24}" + "".join(f"{r[run + key]:>12}" for run in runs))
             found = [f"{r[run + 'persons_found']} / {r['persons_gt']}" for run in runs]
             self.stdout.write(f"  {'persons found / in GT':<24}" + "".join(f"{value:>12}" for value in found))
         speeds = [r[f"{name}_video_s_per_s"] for name in ("pipeline", *PLAIN_LOOPS)]
