@@ -131,13 +131,18 @@ def test_small_people_on_a_raised_camera(trackers):
     assert scores.precision >= 0.8  # measured 0.841
 
 
-def test_a_store_camera_not_tuned_on_is_seen_whole(trackers, tmp_path):
-    """Store-like footage (TUD-Stadtmitte scaled down 3x3 onto 768x576: 90 people, 50-90 px tall): the scale is
-    chosen from the footage, most people are found, and each is counted once (no setting was touched)."""
-    folder = store_sequence_write(FOOTAGE_DIR / "TUD-Stadtmitte", tmp_path / "TUD-Stadtmitte-store")
+@pytest.mark.parametrize(
+    ("clip", "people", "min_recall", "min_idf1"),
+    [("TUD-Stadtmitte", 90, 0.72, 0.78), ("TUD-Campus", 72, 0.74, 0.75)],  # measured 0.755 / 0.805, 0.777 / 0.775
+)
+def test_a_store_camera_is_seen_whole_with_no_setting_touched(trackers, tmp_path, clip, people, min_recall, min_idf1):
+    """Store-like footage (the clip scaled down 3x3 onto 768x576: people 50-90 px tall, 45-58 at once): the scale
+    is chosen from the footage, most people are found, and each is counted once."""
+    folder = store_sequence_write(FOOTAGE_DIR / clip, tmp_path / f"{clip}-store")
     events, scores, pipeline, _ = run(trackers, folder)
     choice = pipeline.tracker.choice
-    assert choice.small_people and max(choice.input_size) >= 1280  # upscaled: at 768 px recall was 0.006
-    assert scores.recall >= 0.7 and scores.idf1 >= 0.77  # measured 0.755 and 0.805
+    assert choice.small_people and max(choice.input_size) >= 1280  # upscaled: at 768 px recall was 0.006-0.345
+    assert scores.recall >= min_recall and scores.idf1 >= min_idf1
     visitors = sum(isinstance(e, VisitEnded) for e in events)
-    assert abs(visitors - 90) <= 9  # measured 85: splits and merges of two people both count against this
+    assert abs(visitors - people) <= 0.1 * people  # measured -5.6 % and -1.4 %
+    assert scores.merges <= 0.25 * people  # measured 8 and 15: joining two people counts against the count too
