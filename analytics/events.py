@@ -40,6 +40,11 @@ def page_of(rows, period) -> list[dict]:
     return [_localised(dict(row), period) for row in rows]
 
 
+def _csv_cells(row: dict) -> dict:
+    """A list (a visit's zone path) as one readable cell, "Shop front; Till"; the JSON export keeps it a list."""
+    return {name: "; ".join(map(str, value)) if isinstance(value, list) else value for name, value in row.items()}
+
+
 def streamed(venue, kind: str, period, camera_id: int | None, as_csv: bool) -> Iterator[str]:
     """The export, a chunk at a time. It is read after the view has returned, so it opens the tenant's scope
     itself."""
@@ -51,7 +56,7 @@ def streamed(venue, kind: str, period, camera_id: int | None, as_csv: bool) -> I
             writer = csv.DictWriter(buffer, fieldnames=columns)
             writer.writeheader()
             for n, row in enumerate(rows, 1):
-                writer.writerow(_localised(row, period))
+                writer.writerow(_csv_cells(_localised(row, period)))
                 if n % 1000 == 0:
                     yield buffer.getvalue()
                     buffer.seek(0)

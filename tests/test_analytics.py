@@ -1,5 +1,8 @@
 """Analytics answers checked against hand-computed ones, in the venue's local time (Europe/Paris)."""
 
+import csv
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -228,8 +231,21 @@ def test_exports_stream_csv_and_json(week):
     assert lines[0] == "visit_key,camera_id,at,line_id,line__name,direction" and len(lines) == 1 + 5
     assert lines[1].endswith(f",2026-11-20T10:00:05+01:00,{week.line.pk},Door,in")
     response = client.get(reverse("venue-export-json", args=[week.venue.pk]), {**period, "type": "visit"})
-    rows = __import__("json").loads(b"".join(response.streaming_content))
+    rows = json.loads(b"".join(response.streaming_content))
     assert [r["duration_seconds"] for r in rows] == [600.0, 60.0, 1800.0]
+
+
+def test_exports_write_a_zone_path_as_a_list_in_json_and_as_text_in_csv(world_a):
+    post(world_a, [visit(1, "2026-11-20T10:00:00+01:00", "2026-11-20T10:10:00+01:00", zone_path=["Front", "Till"])])
+    client = session_client(world_a.owner)
+    period = {"from": "2026-11-20", "to": "2026-11-20", "type": "visit"}
+    csv_rows = list(csv.DictReader(b"".join(client.get(
+        reverse("venue-export-csv", args=[world_a.venue.pk]), period).streaming_content).decode().splitlines()))  # fmt: skip
+    assert [row["zone_path"] for row in csv_rows] == ["Front; Till"]
+    json_rows = json.loads(
+        b"".join(client.get(reverse("venue-export-json", args=[world_a.venue.pk]), period).streaming_content)
+    )
+    assert [row["zone_path"] for row in json_rows] == [["Front", "Till"]]
 
 
 @pytest.mark.parametrize("visit_first", [True, False])

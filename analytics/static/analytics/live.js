@@ -10,8 +10,8 @@
   const feed = document.getElementById("live-feed");
   const MAX_ITEMS = 30;
 
-  const clock = { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone: card.dataset.timeZone };
-  const time = (iso) => new Date(iso).toLocaleTimeString([], clock); // the venue's local time
+  const clock = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: card.dataset.timeZone };
+  const time = (iso) => new Date(iso).toLocaleTimeString([], clock); // the venue's local time, 24-hour as every page
   const minutes = (seconds) => (seconds == null ? "" : ` after ${Math.round(seconds / 6) / 10} min`);
   const describe = {
     "visit.started": () => "A visitor arrived",
