@@ -92,7 +92,7 @@ def _visitors(row: dict, entrances: bool) -> int:
 
 def _hour_rows(venue, starts: list[datetime]) -> dict[datetime, dict]:
     rows = VenueHour.objects.filter(venue=venue, hour_start__in=starts).values("hour_start", "visits", "entries",
-                                                                            "visit_seconds")  # fmt: skip
+                                                                            "peak_occupancy")  # fmt: skip
     return {row["hour_start"]: row for row in rows}
 
 
@@ -167,24 +167,25 @@ def _zones(hour: Hour, kinds: tuple[str, ...]):
 
 
 def crowding(hour: Hour) -> list[Firing]:
-    """Average occupancy over the hour (people present on average: visit or dwell time / one hour)."""
+    """The most people present at once in the hour (visits, or stays in a zone, open at the same moment), over the
+    limit."""
     limit = hour.params["max_occupancy"]
     if hour.rule.zone_id is None:
         row = _hour_rows(hour.venue, [hour.start]).get(hour.start)
-        occupancy = row["visit_seconds"] / 3600 if row else 0
-        if occupancy <= limit:
+        peak = row["peak_occupancy"] if row else 0
+        if peak <= limit:
             return []
         return [Firing(f"Crowding at {hour.venue.name}",
-                       f"On average {occupancy:.1f} people inside {hour.label}, above the limit of {limit:g}.",
-                       {"occupancy": round(occupancy, 2), "limit": limit})]  # fmt: skip
+                       f"Up to {peak} people inside at once {hour.label}, above the limit of {limit:g}.",
+                       {"occupancy": peak, "limit": limit})]  # fmt: skip
     firings = []
     for zone in _zones(hour, tuple(Zone.Kind.values)):
-        dwell = ZoneHour.objects.filter(zone=zone, hour_start=hour.start).aggregate(s=Sum("dwell_seconds"))["s"] or 0
-        if dwell / 3600 > limit:
+        peak = ZoneHour.objects.filter(zone=zone, hour_start=hour.start).aggregate(p=Max("peak_occupancy"))["p"] or 0
+        if peak > limit:
             firings.append(Firing(
                 f"Crowding in {zone.name} at {hour.venue.name}",
-                f"On average {dwell / 3600:.1f} people in {zone.name} {hour.label}, above the limit of {limit:g}.",
-                {"occupancy": round(dwell / 3600, 2), "limit": limit}, subject=f"zone:{zone.pk}", zone_id=zone.pk,
+                f"Up to {peak} people in {zone.name} at once {hour.label}, above the limit of {limit:g}.",
+                {"occupancy": peak, "limit": limit}, subject=f"zone:{zone.pk}", zone_id=zone.pk,
             ))  # fmt: skip
     return firings
 

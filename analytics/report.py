@@ -41,7 +41,7 @@ KPIS = (
     ("People (each recognised face once)", "unique_visitors", _count),
     ("Average visit", "average_visit_seconds", _duration),
     ("Median visit", "median_visit_seconds", _duration),
-    ("Peak occupancy", "peak_occupancy", _occupancy),
+    ("Most people at once", "peak_occupancy", _occupancy),
     ("Transactions", "transactions", _count),
     ("Revenue", "revenue", lambda value: f"{Decimal(value):,.2f}"),
     ("Conversion (transactions per visitor)", "conversion", _share),

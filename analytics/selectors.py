@@ -13,7 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.db.models.functions import ExtractHour
 
 from analytics.periods import Period
@@ -93,20 +93,34 @@ def _totals(venue, period: Period, entrances: bool, histogram: bool = False) -> 
     )  # fmt: skip
 
 
+OCCUPANCY_SUMS = {"peak": Max("peak_occupancy"), "seconds": Sum("occupancy_seconds"), "busy": Sum("occupied_seconds")}
+
+
+def occupancy_of(hours) -> dict:
+    """Over rollup hours: the most people present at once and its first hour, and the number present on average
+    while anyone was (None where nobody was)."""
+    sums = hours.aggregate(**OCCUPANCY_SUMS)
+    peak = sums["peak"] or None
+    first = hours.filter(peak_occupancy=peak).order_by("hour_start").values_list("hour_start", flat=True).first()
+    return {"peak": peak, "peak_hour": first if peak else None, "average": _average_occupancy(sums)}
+
+
+def _average_occupancy(sums: dict) -> float | None:
+    return round(sums["seconds"] / sums["busy"], 2) if sums["busy"] else None
+
+
 def _change(now: float, before: float) -> float | None:
     return round((now - before) / before, 4) if before else None
 
 
 def overview(venue, period: Period) -> dict:
-    """Headline numbers. Peak occupancy is the busiest local hour's visit time divided by an hour (the average
-    number of people present if the visits that started then had been spread over it); week-over-week compares
-    visitors with the same days a week earlier."""
+    """Headline numbers. Peak occupancy is the most people present at once (visits open at the same moment) in
+    any hour of the period; average occupancy is the number present on average while anyone was; week-over-week
+    compares visitors with the same days a week earlier."""
     entrances = counts_entrances(venue)
     now = _totals(venue, period, entrances, histogram=True)
     week_before = _totals(venue, period.shifted(-7), entrances)
-    busiest = (
-        _hours(venue, period).order_by("-visit_seconds", "hour_start").values("hour_start", "visit_seconds").first()
-    )
+    occupancy = occupancy_of(_hours(venue, period))
     return {
         "visitors": now.visitors,
         "visitors_counted_by": "entrance line" if entrances else "visits",
@@ -118,8 +132,9 @@ def overview(venue, period: Period) -> dict:
         "exits": now.exits,
         "average_visit_seconds": round(now.visit_seconds / now.visits, 1) if now.visits else None,
         "median_visit_seconds": histogram_percentile(now.histogram, 0.5),
-        "peak_occupancy": round(busiest["visit_seconds"] / 3600, 2) if busiest else None,
-        "peak_occupancy_hour": period.local(busiest["hour_start"]).isoformat() if busiest else None,
+        "peak_occupancy": occupancy["peak"],
+        "peak_occupancy_hour": period.local(occupancy["peak_hour"]).isoformat() if occupancy["peak_hour"] else None,
+        "average_occupancy": occupancy["average"],
         "transactions": now.transactions,
         "revenue": str(now.revenue),
         "conversion": round(now.transactions / now.visitors, 4) if now.transactions and now.visitors else None,
@@ -183,24 +198,25 @@ def heatmap(venue, period: Period) -> dict:
 
 def zones(venue, period: Period) -> dict:
     """Per zone: stays, dwell median and 90th percentile, share of visitors, dead zones, the average engagement
-    score of the visits that stayed there, and occupancy over the day (the average number of people in the zone
-    during each local hour, from the dwell of stays ending then)."""
+    score of the visits that stayed there, its peak and average occupancy (as the overview's, from the stays), and
+    occupancy over the day (the average number of people in the zone during each local hour, from the dwell of
+    stays ending then)."""
     visitors = _totals(venue, period, counts_entrances(venue)).visitors
     rows = ZoneHour.objects.filter(venue=venue, hour_start__gte=period.start, hour_start__lt=period.end)
     histograms = summed_histograms(ZoneHour, "dwell_histogram", venue, period, key="zone_id")
     stats = {
         row["zone_id"]: {**row, "histogram": histograms.get(row["zone_id"], {}), "by_hour": Counter()}
         for row in rows.values("zone_id").annotate(visits=Sum("visits"), dwell=Sum("dwell_seconds"),
-                                                    score=Sum("engagement_score_sum"), scored=Sum("engagement_scored"))
+                                                    score=Sum("engagement_score_sum"), scored=Sum("engagement_scored"),
+                                                    **OCCUPANCY_SUMS)
     }  # fmt: skip
     local_hour = ExtractHour("hour_start", tzinfo=zoneinfo.ZoneInfo(period.time_zone))
     for row in rows.annotate(hour=local_hour).values("zone_id", "hour").annotate(dwell=Sum("dwell_seconds")):
         stats[row["zone_id"]]["by_hour"][row["hour"]] += row["dwell"]
     answer = []
     for zone in Zone.objects.filter(camera__venue=venue).order_by("name"):
-        s = stats.get(
-            zone.pk, {"visits": 0, "dwell": 0.0, "histogram": {}, "by_hour": Counter(), "score": 0, "scored": 0}
-        )
+        s = stats.get(zone.pk, {"visits": 0, "dwell": 0.0, "histogram": {}, "by_hour": Counter(), "score": 0,
+                                "scored": 0, "peak": 0, "busy": 0})  # fmt: skip
         answer.append({
             "zone": zone.pk, "name": zone.name, "kind": zone.kind, "visits": s["visits"],
             "dwell_median_seconds": histogram_percentile(s["histogram"], 0.5),
@@ -209,6 +225,7 @@ def zones(venue, period: Period) -> dict:
             "share_of_visitors": round(min(1.0, s["visits"] / visitors), 4) if visitors else None,
             "dead": s["visits"] == 0,
             "average_engagement": round(s["score"] / s["scored"], 1) if s["scored"] else None,
+            "peak_occupancy": s["peak"] or None, "average_occupancy": _average_occupancy(s),
             "occupancy_by_hour": [{"hour": h, "average_people": round(s["by_hour"][h] / 3600 / period.days, 3)}
                                   for h in sorted(s["by_hour"])],
         })  # fmt: skip

@@ -227,6 +227,9 @@ class VenueHour(TenantOwned):
     transactions = models.PositiveIntegerField(default=0)
     revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     items = models.PositiveIntegerField(default=0)
+    peak_occupancy = models.PositiveIntegerField(default=0, help_text="The most visits open at once in the hour.")
+    occupancy_seconds = models.FloatField(default=0, help_text="Time of the visits open in the hour, summed.")
+    occupied_seconds = models.FloatField(default=0, help_text="Time in the hour with at least one visit open.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["venue", "hour_start"], name="venuehour_unique")]
@@ -250,6 +253,9 @@ class ZoneHour(TenantOwned):
     queue_abandoned = models.PositiveIntegerField(default=0)
     wait_seconds = models.FloatField(default=0)
     wait_histogram = models.JSONField(default=dict, help_text="Wait of each served or abandoned: {bucket: count}.")
+    peak_occupancy = models.PositiveIntegerField(default=0, help_text="The most stays open at once in the hour.")
+    occupancy_seconds = models.FloatField(default=0, help_text="Time of the stays open in the hour, summed.")
+    occupied_seconds = models.FloatField(default=0, help_text="Time in the hour with at least one stay open.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["zone", "hour_start"], name="zonehour_unique")]

@@ -42,6 +42,23 @@ _IN_RANGE = "venue_id = %(venue)s AND ({windows})"  # filled in by `_windows`
 _CUSTOMERS_IN_RANGE = f"NOT staff AND {_IN_RANGE}"  # events: staff members' are no customer's
 
 
+MAX_VISIT_HOURS = 12  # occupancy looks this far back for visits and stays still open in an hour
+
+# Occupancy of an hour from the `present` intervals (clipped to it), in one sweep over arrivals and departures (at
+# the same instant a departure comes first, so one person leaving as another arrives is one person): the most present
+# at once, their time summed, and the time anyone was present.
+_OCCUPANCY = """
+    SELECT {keys}, max(running) AS peak,
+           sum(running * extract(epoch FROM next_moment - moment)) FILTER (WHERE running > 0) AS seconds,
+           sum(extract(epoch FROM next_moment - moment)) FILTER (WHERE running > 0) AS busy_seconds
+    FROM (
+        SELECT {keys}, moment, sum(delta) OVER sweep AS running, lead(moment) OVER sweep AS next_moment
+        FROM (SELECT {keys}, since AS moment, 1 AS delta FROM present
+              UNION ALL SELECT {keys}, until, -1 FROM present) edges
+        WINDOW sweep AS (PARTITION BY {keys} ORDER BY moment, delta ROWS UNBOUNDED PRECEDING)
+    ) swept GROUP BY {keys}"""
+
+
 def _histogram(value: str, where: str, source: str, keys: str) -> str:
     """SQL: per `keys` + hour, a JSON histogram of `value` over the rows of `source` matching `where`."""
     return f"""
@@ -84,20 +101,30 @@ browsed AS (
 queued AS (
     SELECT {_LOCAL_HOUR.format(column="at")} AS hour_start, count(DISTINCT visit_key) AS queued
     FROM ingest_queueevent WHERE {_CUSTOMERS_IN_RANGE} AND kind = 'joined' GROUP BY 1
-)
+),
+present AS (
+    SELECT hours.hour_start, greatest(v.at, hours.hour_start) AS since,
+           least(v.ended_at, hours.hour_start + interval '1 hour') AS until
+    FROM hours JOIN ingest_visit v ON v.venue_id = %(venue)s AND NOT v.staff AND v.ended_at IS NOT NULL
+        AND v.at >= hours.hour_start - interval '{MAX_VISIT_HOURS} hours' AND v.at < hours.hour_start + interval '1 hour'
+        AND v.ended_at > hours.hour_start
+),
+occupancy AS ({_OCCUPANCY.format(keys="hour_start")})
 INSERT INTO ingest_venuehour (tenant_id, venue_id, hour_start, visits, visit_seconds, visit_histogram,
     with_demographics, engagement_score_sum, engagement_scored, engaged, browsing, waiting, passing, entries, exits,
-    browsed, queued, transactions, revenue, items)
+    browsed, queued, transactions, revenue, items, peak_occupancy, occupancy_seconds, occupied_seconds)
 SELECT %(tenant)s, %(venue)s, hours.hour_start, coalesce(v.visits, 0), coalesce(v.visit_seconds, 0),
     coalesce(d.histogram, '{{}}'), coalesce(v.with_demographics, 0), coalesce(v.engagement_score_sum, 0),
     coalesce(v.engagement_scored, 0), coalesce(v.engaged, 0), coalesce(v.browsing, 0), coalesce(v.waiting, 0),
     coalesce(v.passing, 0), coalesce(c.entries, 0), coalesce(c.exits, 0), coalesce(b.browsed, 0),
-    coalesce(q.queued, 0), coalesce(s.transactions, 0), coalesce(s.revenue, 0), coalesce(s.items, 0)
+    coalesce(q.queued, 0), coalesce(s.transactions, 0), coalesce(s.revenue, 0), coalesce(s.items, 0),
+    coalesce(o.peak, 0), coalesce(o.seconds, 0), coalesce(o.busy_seconds, 0)
 FROM hours LEFT JOIN visits v USING (hour_start) LEFT JOIN durations d USING (hour_start)
     LEFT JOIN crossings c USING (hour_start) LEFT JOIN sales s USING (hour_start)
     LEFT JOIN browsed b USING (hour_start) LEFT JOIN queued q USING (hour_start)
+    LEFT JOIN occupancy o USING (hour_start)
 WHERE v.visits IS NOT NULL OR c.entries IS NOT NULL OR s.transactions IS NOT NULL OR b.browsed IS NOT NULL
-    OR q.queued IS NOT NULL
+    OR q.queued IS NOT NULL OR o.peak IS NOT NULL
 """
 
 _ZONE_HOURS = f"""
@@ -118,15 +145,26 @@ queues AS (
            count(*) FILTER (WHERE kind = 'abandoned') AS abandoned, coalesce(sum(wait_seconds), 0) AS wait_seconds
     FROM ingest_queueevent WHERE {_CUSTOMERS_IN_RANGE} GROUP BY 1, 2
 ),
-waits AS ({_histogram("wait_seconds", "wait_seconds IS NOT NULL", "ingest_queueevent", "zone_id")})
+waits AS ({_histogram("wait_seconds", "wait_seconds IS NOT NULL", "ingest_queueevent", "zone_id")}),
+hours AS (SELECT unnest(%(hours)s::timestamptz[]) AS hour_start),
+present AS (
+    SELECT z.zone_id, hours.hour_start, greatest(z.at - make_interval(secs => z.dwell_seconds), hours.hour_start)
+           AS since, least(z.at, hours.hour_start + interval '1 hour') AS until
+    FROM hours JOIN ingest_zoneevent z ON z.venue_id = %(venue)s AND NOT z.staff AND z.kind = 'exited'
+        AND z.at > hours.hour_start AND z.at < hours.hour_start + interval '{MAX_VISIT_HOURS} hours'
+        AND z.at - make_interval(secs => z.dwell_seconds) < hours.hour_start + interval '1 hour'
+),
+occupancy AS ({_OCCUPANCY.format(keys="zone_id, hour_start")})
 INSERT INTO ingest_zonehour (tenant_id, venue_id, zone_id, hour_start, visits, dwell_seconds, dwell_histogram,
-    engagement_score_sum, engagement_scored, queue_joined, queue_served, queue_abandoned, wait_seconds, wait_histogram)
+    engagement_score_sum, engagement_scored, queue_joined, queue_served, queue_abandoned, wait_seconds, wait_histogram,
+    peak_occupancy, occupancy_seconds, occupied_seconds)
 SELECT %(tenant)s, %(venue)s, zone_id, hour_start, coalesce(s.visits, 0), coalesce(s.dwell_seconds, 0),
     coalesce(d.histogram, '{{}}'), coalesce(s.engagement_score_sum, 0), coalesce(s.engagement_scored, 0),
     coalesce(q.joined, 0), coalesce(q.served, 0), coalesce(q.abandoned, 0),
-    coalesce(q.wait_seconds, 0), coalesce(w.histogram, '{{}}')
-FROM stays s FULL JOIN queues q USING (zone_id, hour_start) LEFT JOIN dwell d USING (zone_id, hour_start)
-    LEFT JOIN waits w USING (zone_id, hour_start)
+    coalesce(q.wait_seconds, 0), coalesce(w.histogram, '{{}}'), coalesce(o.peak, 0), coalesce(o.seconds, 0),
+    coalesce(o.busy_seconds, 0)
+FROM stays s FULL JOIN queues q USING (zone_id, hour_start) FULL JOIN occupancy o USING (zone_id, hour_start)
+    LEFT JOIN dwell d USING (zone_id, hour_start) LEFT JOIN waits w USING (zone_id, hour_start)
 WHERE hour_start = ANY(%(hours)s::timestamptz[])
 """
 
@@ -195,9 +233,34 @@ def local_hour_starts(moments: Iterable[datetime], time_zone: str) -> list[datet
         return [row[0] for row in cursor.fetchall()]
 
 
-def hours_refresh(venue, moments: Iterable[datetime]) -> None:
-    """Recompute the rollups of the venue's local hours that contain `moments` (the times just written)."""
+_SPANS = f"""
+SELECT at, ended_at FROM ingest_visit WHERE {_IN_RANGE} AND ended_at > at
+UNION ALL
+SELECT at - make_interval(secs => dwell_seconds), at FROM ingest_zoneevent
+WHERE {_IN_RANGE} AND kind = 'exited' AND dwell_seconds > 0
+"""
+
+
+def moments_spanned(venue, moments: Iterable[datetime]) -> list[datetime]:
+    """`moments`, and a moment in every other hour that the visits and zone stays of their hours were open in:
+    their occupancy counts in each of those hours. Called before rows are deleted too, while they can be read."""
+    moments = list(moments)
     hours = local_hour_starts(moments, venue.time_zone)
+    if not hours:
+        return moments
+    windows, params = _windows(hours)
+    with connection.cursor() as cursor:
+        cursor.execute(_SPANS.replace("{windows}", windows), {**params, "venue": venue.pk})
+        for since, until in cursor.fetchall():
+            moments += [since + timedelta(hours=n) for n in range(int((until - since) / timedelta(hours=1)) + 1)]
+            moments.append(until)
+    return moments
+
+
+def hours_refresh(venue, moments: Iterable[datetime]) -> None:
+    """Recompute the rollups of the venue's local hours that contain `moments` (the times just written) or that
+    their visits and stays were open in."""
+    hours = local_hour_starts(moments_spanned(venue, moments), venue.time_zone)
     if not hours:
         return
     windows, params = _windows(hours)

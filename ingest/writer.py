@@ -16,7 +16,7 @@ from django.db import transaction
 
 from ingest import live
 from ingest.models import LineCrossing, QueueEvent, Visit, ZoneEvent
-from ingest.rollups import hours_refresh
+from ingest.rollups import hours_refresh, moments_spanned
 from reid.matching import visitor_identify
 from venues.models import Venue
 from vision.events import (
@@ -222,7 +222,8 @@ def job_events_clear(job) -> None:
     """Remove what an earlier attempt of a job wrote (and its share of the rollups), so that a re-run replaces it."""
     moments = []
     for model in EVENT_MODELS:
-        rows = model.objects.filter(job_id=job.pk)
-        moments += rows.values_list("at", flat=True).distinct()
-        rows.delete()
+        moments += model.objects.filter(job_id=job.pk).values_list("at", flat=True).distinct()
+    moments = moments_spanned(job.venue, moments)  # read before the rows go: the hours they were open in
+    for model in EVENT_MODELS:
+        model.objects.filter(job_id=job.pk).delete()
     hours_refresh(job.venue, moments)

@@ -1,11 +1,14 @@
 """Analytics answers checked against hand-computed ones, in the venue's local time (Europe/Paris)."""
 
 import csv
+import io
 import json
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
+from ingest.models import VenueHour
 from tests.conftest import key_client, session_client
 from venues.models import Zone
 from venues.tenancy import tenant_scope
@@ -61,8 +64,8 @@ def test_overview(week):
     assert (result["entries"], result["exits"]) == (4, 1)
     assert result["average_visit_seconds"] == pytest.approx((600 + 60 + 1800) / 3, abs=0.1)
     assert 600 / 1.15 <= result["median_visit_seconds"] <= 600 * 1.15  # the middle visit lasted 10 minutes
-    assert result["peak_occupancy_hour"] == "2026-11-20T23:00:00+01:00"  # 1800 s of visit that hour
-    assert result["peak_occupancy"] == 0.5
+    assert result["peak_occupancy"] == 1 and result["average_occupancy"] == 1.0  # the visits never overlap
+    assert result["peak_occupancy_hour"] == "2026-11-20T10:00:00+01:00"  # the first hour it was reached
     assert result["visitors_change_week_over_week"] is None  # nothing the week before
     assert result["coverage"] == {
         "hours_in_period": 48,
@@ -71,6 +74,35 @@ def test_overview(week):
         "first_hour": "2026-11-20T10:00:00+01:00",
         "last_hour": "2026-11-21T00:00:00+01:00",
     }
+
+
+def test_occupancy_counts_the_people_present_at_once_per_venue_and_zone(world_a):
+    """A 12:00-12:30, B 12:10-12:20, C 12:15-13:10, D 12:20-12:25 (arriving as B leaves): three at once at most.
+    In the Front zone, A 12:01-12:11 and B 12:05-12:06: two at once."""
+    spans = {1: ("12:00", "12:30"), 2: ("12:10", "12:20"), 3: ("12:15", "13:10"), 4: ("12:20", "12:25")}
+    events = [visit(n, f"2026-11-20T{a}:00+01:00", f"2026-11-20T{b}:00+01:00") for n, (a, b) in spans.items()]
+    events += [
+        {"id": f"z{n}", "type": "zone_exited", "visit": f"v{n}", "at": f"2026-11-20T{b}:00+01:00",
+         "zone": world_a.zone.pk, "entered_at": f"2026-11-20T{a}:00+01:00"}
+        for n, (a, b) in {1: ("12:01", "12:11"), 2: ("12:05", "12:06")}.items()
+    ]  # fmt: skip
+    post(world_a, events)
+    day = {"from": "2026-11-20", "to": "2026-11-20"}
+    result = answer(world_a, "overview", **day)
+    assert (result["peak_occupancy"], result["peak_occupancy_hour"]) == (3, "2026-11-20T12:00:00+01:00")
+    # person-time 30 + 10 + 55 + 5 min over the 70 min anyone was in
+    assert result["average_occupancy"] == round(100 / 70, 2)
+    with tenant_scope(world_a.tenant):
+        thirteen = VenueHour.objects.get(venue=world_a.venue, hour_start="2026-11-20T13:00:00+01:00")
+    assert (thirteen.peak_occupancy, thirteen.occupancy_seconds, thirteen.occupied_seconds) == (1, 600, 600)  # C
+
+    (front,) = [z for z in answer(world_a, "zones", **day)["zones"] if z["name"] == "Front"]
+    assert (front["peak_occupancy"], front["average_occupancy"]) == (2, round(11 / 10, 2))
+
+    with tenant_scope(world_a.tenant):  # hours stored before occupancy was kept get it from rollups_refresh
+        VenueHour.objects.filter(venue=world_a.venue).update(peak_occupancy=0, occupancy_seconds=0, occupied_seconds=0)
+    call_command("rollups_refresh", venue=world_a.venue.pk, stdout=io.StringIO())
+    assert answer(world_a, "overview", **day)["peak_occupancy"] == 3
 
 
 def test_daily_and_hourly_in_local_time(week):

@@ -233,7 +233,9 @@ class Command(BaseCommand):
     def _people_per_frame(ground_truth: MotBoxes, people: dict[int, int]) -> dict:
         mae, truth_mean = people_per_frame_error(ground_truth, people)
         return {"people_per_frame_mae": mae, "people_per_frame_truth_mean": truth_mean,
-                "people_per_frame_mae_pct": 100 * mae / truth_mean if truth_mean else None}  # fmt: skip
+                "people_per_frame_mae_pct": 100 * mae / truth_mean if truth_mean else None,
+                "peak_people": max(people.values(), default=0),
+                "peak_people_truth": max((len(ground_truth.get(frame, [])) for frame in people), default=0)}  # fmt: skip
 
     def _plain_tracking(self, sequence: Path, fps: float, input_size: list[int] | None) -> tuple[MotBoxes, float]:
         """A plain `YOLO(weights).track()` loop (PyTorch, Ultralytics' defaults but the input size) over the same
@@ -301,4 +303,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  people per frame: mean absolute error {r['people_per_frame_mae']:.2f}"
                 + ("" if share is None else f" ({share:.1f}% of the true mean {r['people_per_frame_truth_mean']:.2f})")
+                + f"; most at once {r['peak_people']} (truth {r['peak_people_truth']})"
             )
