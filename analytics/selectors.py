@@ -334,21 +334,25 @@ def sales(venue, period: Period) -> dict:
 
 
 def funnel(venue, period: Period) -> dict:
-    """Entered -> stayed in a zone -> joined a queue -> purchased. Stages are counted per visit identity (a
-    visit's key), each in the hour it happened; purchases are the POS transactions, which name no visit."""
-    entrances = counts_entrances(venue)
+    """Entered -> browsed -> queued -> purchased, nested by visit: each stage is the visits of the stage before that
+    also stayed in a zone, then queued or reached a checkout, then had a sale linked to them (made while they were
+    at the tills or within two minutes of leaving; each sale to one visit). Visits count in the hour they started;
+    sales no visit was at the tills for are counted apart (`transactions_not_linked`)."""
     totals = _hours(venue, period).aggregate(
-        visits=Sum("visits"), entries=Sum("entries"), browsed=Sum("browsed"), queued=Sum("queued"),
-        transactions=Sum("transactions"),
+        entered=Sum("entered"), browsed=Sum("browsed"), queued=Sum("queued"), purchased=Sum("purchased"),
+        linked=Sum("sales_linked"), transactions=Sum("transactions"),
     )  # fmt: skip
-    entered = (totals["entries"] if entrances else totals["visits"]) or 0
+    entered, transactions = totals["entered"] or 0, totals["transactions"] or 0
     stages = [("entered", entered), ("browsed", totals["browsed"] or 0), ("queued", totals["queued"] or 0),
-              ("purchased", totals["transactions"] or 0)]  # fmt: skip
+              ("purchased", totals["purchased"] or 0)]  # fmt: skip
     return {
         "stages": [
             {"stage": name, "count": count, "share_of_entered": round(count / entered, 4) if entered else None}
             for name, count in stages
         ],
+        "entered_counted_by": "entrance line" if counts_entrances(venue) else "visits",
+        "transactions": transactions,
+        "transactions_not_linked": max(0, transactions - (totals["linked"] or 0)),
         "coverage": coverage(venue, period),
     }
 

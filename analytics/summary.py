@@ -408,7 +408,7 @@ FUNNEL_STEPS = {
                              "Bring a strong offer or display closer to the entrance, where people turn back."),
     ("browsed", "queued"): ("{lost} % of visitors who browse never queue at the tills",
                             "Check prices, stock and help on the floor in the zones people browse."),
-    ("queued", "purchased"): ("Only {kept} purchases for every 100 people who queue",
+    ("queued", "purchased"): ("Only {kept} of every 100 people who queue buy",
                               "Check what stops people at the till: waiting time, payment options, queue abandonment."),
 }  # fmt: skip
 
@@ -434,9 +434,9 @@ def funnel_drop(a: Answers) -> Finding | None:
         numbers=(
             Number(f"{before} to {after}", _percent(kept), "%"),
             Number(before, stages[before], "people"),
-            Number(after, stages[after], "purchases" if after == "purchased" else "people"),
+            Number(after, stages[after], "people"),
         ),
-        basis=f"funnel stages counted once per visit ({_days(a.period)}); purchases are till transactions",
+        basis=f"funnel stages nested by visit ({_days(a.period)}): each stage is people of the stage before",
         recommendation=recommendation,
     )
 

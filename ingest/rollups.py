@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 
 from ingest.models import CameraHour, DemographicHour, VenueHour, VisitorHour, ZoneHour
+from venues.models import CountingLine
 
 _ROLLUP_LOCK = 7301  # pg_advisory_xact_lock class: one rebuild per venue at a time
 BUCKET_RATIO = 1.15  # bucket i holds durations in [1.15^i, 1.15^(i+1)) seconds; bucket 0 also holds 0-1 s
@@ -43,6 +44,7 @@ _CUSTOMERS_IN_RANGE = f"NOT staff AND {_IN_RANGE}"  # events: staff members' are
 
 
 MAX_VISIT_HOURS = 12  # occupancy looks this far back for visits and stays still open in an hour
+SALE_LINK_SECONDS = 120  # a sale links to a visit at the tills from its arrival there to this long after it left
 
 # Occupancy of an hour from the `present` intervals (clipped to it), in one sweep over arrivals and departures (at
 # the same instant a departure comes first, so one person leaving as another arrives is one person): the most present
@@ -94,13 +96,40 @@ sales AS (
            sum(amount) AS revenue, sum(items) AS items
     FROM ingest_sale WHERE {_IN_RANGE} GROUP BY 1
 ),
-browsed AS (
-    SELECT {_LOCAL_HOUR.format(column="at")} AS hour_start, count(DISTINCT visit_key) AS browsed
-    FROM ingest_zoneevent WHERE {_CUSTOMERS_IN_RANGE} AND kind = 'exited' GROUP BY 1
+window_visits AS (
+    SELECT tenant_id, key, at FROM ingest_visit WHERE {_CUSTOMERS_IN_RANGE} AND ended_at IS NOT NULL
 ),
-queued AS (
-    SELECT {_LOCAL_HOUR.format(column="at")} AS hour_start, count(DISTINCT visit_key) AS queued
-    FROM ingest_queueevent WHERE {_CUSTOMERS_IN_RANGE} AND kind = 'joined' GROUP BY 1
+till_stays AS (  -- the visits' stays at a checkout or in a queue, where a purchase is made
+    SELECT z.visit_key, z.at - make_interval(secs => z.dwell_seconds) AS since, z.at AS until
+    FROM window_visits v JOIN ingest_zoneevent z ON z.tenant_id = v.tenant_id AND z.visit_key = v.key
+        AND z.kind = 'exited' AND NOT z.staff
+    JOIN venues_zone k ON k.id = z.zone_id AND k.kind IN ('checkout', 'queue')
+),
+links AS (  -- each sale to the one visit at the tills then whose stay ended closest to it
+    SELECT visit_key, count(*) AS sales FROM (
+        SELECT DISTINCT ON (s.id) t.visit_key
+        FROM till_stays t JOIN ingest_sale s ON s.venue_id = %(venue)s AND s.at >= t.since
+            AND s.at <= t.until + interval '{SALE_LINK_SECONDS} seconds'
+        ORDER BY s.id, abs(extract(epoch FROM s.at - t.until))
+    ) picked GROUP BY visit_key
+),
+funnel AS (  -- stages nested by visit, in the hour the visit started
+    SELECT {_LOCAL_HOUR.format(column="at")} AS hour_start,
+           count(*) FILTER (WHERE entered) AS entered,
+           count(*) FILTER (WHERE entered AND browsed) AS browsed,
+           count(*) FILTER (WHERE entered AND browsed AND queued) AS queued,
+           count(*) FILTER (WHERE entered AND browsed AND queued AND sales > 0) AS purchased,
+           coalesce(sum(sales) FILTER (WHERE entered AND browsed AND queued), 0) AS sales_linked
+    FROM (
+        SELECT v.at, l.sales,
+            NOT %(has_lines)s OR EXISTS (SELECT 1 FROM ingest_linecrossing c WHERE c.tenant_id = v.tenant_id
+                AND c.visit_key = v.key AND c.direction = 'in') AS entered,
+            EXISTS (SELECT 1 FROM ingest_zoneevent z WHERE z.tenant_id = v.tenant_id AND z.visit_key = v.key
+                AND z.kind = 'exited') AS browsed,
+            EXISTS (SELECT 1 FROM till_stays t WHERE t.visit_key = v.key) OR EXISTS (SELECT 1 FROM ingest_queueevent q
+                WHERE q.tenant_id = v.tenant_id AND q.visit_key = v.key AND q.kind = 'joined') AS queued
+        FROM window_visits v LEFT JOIN links l ON l.visit_key = v.key
+    ) flags GROUP BY 1
 ),
 present AS (
     SELECT hours.hour_start, greatest(v.at, hours.hour_start) AS since,
@@ -112,19 +141,19 @@ present AS (
 occupancy AS ({_OCCUPANCY.format(keys="hour_start")})
 INSERT INTO ingest_venuehour (tenant_id, venue_id, hour_start, visits, visit_seconds, visit_histogram,
     with_demographics, engagement_score_sum, engagement_scored, engaged, browsing, waiting, passing, entries, exits,
-    browsed, queued, transactions, revenue, items, peak_occupancy, occupancy_seconds, occupied_seconds)
+    entered, browsed, queued, purchased, sales_linked, transactions, revenue, items, peak_occupancy, occupancy_seconds,
+    occupied_seconds)
 SELECT %(tenant)s, %(venue)s, hours.hour_start, coalesce(v.visits, 0), coalesce(v.visit_seconds, 0),
     coalesce(d.histogram, '{{}}'), coalesce(v.with_demographics, 0), coalesce(v.engagement_score_sum, 0),
     coalesce(v.engagement_scored, 0), coalesce(v.engaged, 0), coalesce(v.browsing, 0), coalesce(v.waiting, 0),
-    coalesce(v.passing, 0), coalesce(c.entries, 0), coalesce(c.exits, 0), coalesce(b.browsed, 0),
-    coalesce(q.queued, 0), coalesce(s.transactions, 0), coalesce(s.revenue, 0), coalesce(s.items, 0),
+    coalesce(v.passing, 0), coalesce(c.entries, 0), coalesce(c.exits, 0), coalesce(f.entered, 0),
+    coalesce(f.browsed, 0), coalesce(f.queued, 0), coalesce(f.purchased, 0), coalesce(f.sales_linked, 0),
+    coalesce(s.transactions, 0), coalesce(s.revenue, 0), coalesce(s.items, 0),
     coalesce(o.peak, 0), coalesce(o.seconds, 0), coalesce(o.busy_seconds, 0)
 FROM hours LEFT JOIN visits v USING (hour_start) LEFT JOIN durations d USING (hour_start)
     LEFT JOIN crossings c USING (hour_start) LEFT JOIN sales s USING (hour_start)
-    LEFT JOIN browsed b USING (hour_start) LEFT JOIN queued q USING (hour_start)
-    LEFT JOIN occupancy o USING (hour_start)
-WHERE v.visits IS NOT NULL OR c.entries IS NOT NULL OR s.transactions IS NOT NULL OR b.browsed IS NOT NULL
-    OR q.queued IS NOT NULL OR o.peak IS NOT NULL
+    LEFT JOIN funnel f USING (hour_start) LEFT JOIN occupancy o USING (hour_start)
+WHERE v.visits IS NOT NULL OR c.entries IS NOT NULL OR s.transactions IS NOT NULL OR o.peak IS NOT NULL
 """
 
 _ZONE_HOURS = f"""
@@ -238,12 +267,19 @@ SELECT at, ended_at FROM ingest_visit WHERE {_IN_RANGE} AND ended_at > at
 UNION ALL
 SELECT at - make_interval(secs => dwell_seconds), at FROM ingest_zoneevent
 WHERE {_IN_RANGE} AND kind = 'exited' AND dwell_seconds > 0
+UNION ALL
+SELECT v.at, v.at FROM (SELECT venue_id, at FROM ingest_sale WHERE {_IN_RANGE}) s
+JOIN ingest_zoneevent z ON z.venue_id = s.venue_id AND z.kind = 'exited' AND NOT z.staff
+    AND z.at >= s.at - interval '{SALE_LINK_SECONDS} seconds' AND z.at <= s.at + interval '{MAX_VISIT_HOURS} hours'
+    AND z.at - make_interval(secs => z.dwell_seconds) <= s.at
+JOIN ingest_visit v ON v.tenant_id = z.tenant_id AND v.key = z.visit_key
 """
 
 
 def moments_spanned(venue, moments: Iterable[datetime]) -> list[datetime]:
-    """`moments`, and a moment in every other hour that the visits and zone stays of their hours were open in:
-    their occupancy counts in each of those hours. Called before rows are deleted too, while they can be read."""
+    """`moments`, and a moment in every other hour that the visits and zone stays of their hours were open in
+    (their occupancy counts in each of those hours), and in the hours of the visits at the tills when their sales
+    were made (a sale may come after its visit). Called before rows are deleted too, while they can be read."""
     moments = list(moments)
     hours = local_hour_starts(moments, venue.time_zone)
     if not hours:
@@ -264,7 +300,8 @@ def hours_refresh(venue, moments: Iterable[datetime]) -> None:
     if not hours:
         return
     windows, params = _windows(hours)
-    params.update(venue=venue.pk, tenant=venue.tenant_id, tz=venue.time_zone, hours=hours)
+    has_lines = CountingLine.objects.filter(camera__venue=venue).exists()  # then entering means crossing one in
+    params.update(venue=venue.pk, tenant=venue.tenant_id, tz=venue.time_zone, hours=hours, has_lines=has_lines)
     with transaction.atomic(), connection.cursor() as cursor:
         # two writes of the same hour at once would both rebuild its rows, and the second would conflict
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ROLLUP_LOCK, venue.pk])

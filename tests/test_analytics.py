@@ -183,32 +183,47 @@ def test_bad_periods_are_400s_and_other_tenants_404(week, world_b):
     assert session_client(world_b.owner).get(url).status_code == 404
 
 
-def test_funnel_counts_each_stage_once_per_visit(world_a):
-    zone = world_a.zone.pk
-    events = [visit(n, f"2026-11-20T12:0{n}:00+01:00", f"2026-11-20T12:0{n}:50+01:00") for n in range(1, 5)]
+def test_the_funnel_nests_the_same_people_stage_by_stage_and_links_sales_to_visits_at_the_tills(world_a):
+    """Five visits; 1-4 cross in, 5 never does. 1-3 stay in Front, 5 too (not entered: not counted); 1 and 2 then
+    stand at the Till (a checkout), 4 only queues (no zone stay: not browsed). A sale at 12:01:55 (visit 1 left the
+    till at 12:01:50) links to visit 1, one at 12:30 to nobody."""
+    with tenant_scope(world_a.tenant):
+        till = Zone.objects.create(camera=world_a.camera, name="Till", kind=Zone.Kind.CHECKOUT,
+                                   polygon=[[0.6, 0.6], [0.9, 0.6], [0.9, 0.9]])  # fmt: skip
+    events = [visit(n, f"2026-11-20T12:0{n}:00+01:00", f"2026-11-20T12:0{n}:59+01:00") for n in range(1, 6)]
     events += [crossing(n, f"2026-11-20T12:0{n}:01+01:00") for n in range(1, 5)]
-    for n in (1, 2, 3):  # three visits stay in the zone, visit 1 twice
-        events.append({"id": f"z{n}", "type": "zone_exited", "visit": f"v{n}", "at": f"2026-11-20T12:0{n}:30+01:00",
-                       "zone": zone, "entered_at": f"2026-11-20T12:0{n}:10+01:00"})  # fmt: skip
-    events.append({"id": "z1b", "type": "zone_exited", "visit": "v1", "at": "2026-11-20T12:01:45+01:00", "zone": zone,
-                   "entered_at": "2026-11-20T12:01:40+01:00"})  # fmt: skip
-    events.append({"id": "q1", "type": "queue_joined", "visit": "v1", "at": "2026-11-20T12:01:48+01:00", "zone": zone})
+
+    def stay(n, zone, a, b):
+        return {
+            "id": f"z{n}-{zone}",
+            "type": "zone_exited",
+            "visit": f"v{n}",
+            "zone": zone,
+            "at": f"2026-11-20T12:0{n}:{b}+01:00",
+            "entered_at": f"2026-11-20T12:0{n}:{a}+01:00",
+        }
+
+    events += [stay(n, world_a.zone.pk, "05", "20") for n in (1, 2, 3, 5)]
+    events += [stay(n, till.pk, "30", "50") for n in (1, 2)]
+    events.append(
+        {"id": "q4", "type": "queue_joined", "visit": "v4", "at": "2026-11-20T12:04:30+01:00", "zone": till.pk}
+    )
     for event in events:
         if event.get("line") == "LINE":
             event["line"] = world_a.line.pk
     post(world_a, events)
+    sales = [{"id": "T1", "at": "2026-11-20T12:01:55", "amount": "9.90"}, {"id": "T2", "at": "2026-11-20T12:30:00",
+             "amount": "5.00"}]  # fmt: skip
     session_client(world_a.owner).post(
-        reverse("sales-list", kwargs={"venue_id": world_a.venue.pk}),
-        {"sales": [{"id": "T1", "at": "2026-11-20T12:10:00", "amount": "9.90"}]}, format="json",
-    )  # fmt: skip
-    stages = answer(world_a, "funnel", **{"from": "2026-11-20", "to": "2026-11-20"})["stages"]
-    assert [(s["stage"], s["count"]) for s in stages] == [
-        ("entered", 4),
-        ("browsed", 3),
-        ("queued", 1),
-        ("purchased", 1),
-    ]
-    assert stages[1]["share_of_entered"] == 0.75
+        reverse("sales-list", kwargs={"venue_id": world_a.venue.pk}), {"sales": sales}, format="json"
+    )  # the sales come after the visits, as a till upload does
+    result = answer(world_a, "funnel", **{"from": "2026-11-20", "to": "2026-11-20"})
+    stages = result["stages"]
+    assert [(s["stage"], s["count"]) for s in stages] == [("entered", 4), ("browsed", 3), ("queued", 2),
+                                                           ("purchased", 1)]  # fmt: skip
+    assert [s["share_of_entered"] for s in stages] == [1.0, 0.75, 0.5, 0.25]  # never above 100 %, never rising
+    assert (result["entered_counted_by"], result["transactions"], result["transactions_not_linked"]) == (
+        "entrance line", 2, 1)  # fmt: skip
 
 
 def test_spatial_heatmap_counts_trajectory_points_on_the_grid(world_a):
