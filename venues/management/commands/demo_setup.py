@@ -1,5 +1,5 @@
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -9,8 +9,24 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from ingest.models import VideoJob
+from venues.hours import open_at
 from venues.models import Camera, CountingLine, Membership, Tenant, Venue, Zone
 from venues.tenancy import all_tenants, tenant_scope
+
+DEMO_FOOTAGE_MINUTES = 10  # the store is open this long from the footage's start (the clip is seconds long)
+
+
+def demo_footage_start(venue, now: datetime) -> datetime:
+    """The latest local minute, at least DEMO_FOOTAGE_MINUTES before `now`, from which the venue stays open for
+    DEMO_FOOTAGE_MINUTES: within today's opening hours once the store has been open that long, else the last ones."""
+    moment = now.astimezone(zoneinfo.ZoneInfo(venue.time_zone)).replace(second=0, microsecond=0)
+    step = timedelta(minutes=1)
+    moment -= DEMO_FOOTAGE_MINUTES * 2 * step
+    for _ in range(8 * 24 * 60):  # a week and a day: every weekday's hours
+        if open_at(venue, moment) and open_at(venue, moment + DEMO_FOOTAGE_MINUTES * step):
+            return moment
+        moment -= step
+    return now - DEMO_FOOTAGE_MINUTES * 2 * step  # a store with no opening hours
 
 
 class Command(BaseCommand):
@@ -28,13 +44,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo tenant ready. Log in as  {username} / {password}"))
 
     def _process(self, clip: str) -> None:
-        """Yesterday at 11:00 in the store: the clip's visits show up as real footage of that morning."""
+        """The clip as footage of the store's most recent opening hours: today's once it has opened, so that Home and
+        the map show its visitors today."""
         with all_tenants():
             venue = Venue.objects.get(slug="darmstadt-campus", tenant__slug="demo")
             if VideoJob.objects.filter(venue=venue, status=VideoJob.Status.SUCCEEDED).exists():
                 return
-        local = timezone.now().astimezone(zoneinfo.ZoneInfo(venue.time_zone)) - timedelta(days=1)
-        start = local.replace(hour=11, minute=0, second=0, microsecond=0)
+        start = demo_footage_start(venue, timezone.now())
         call_command("process_video", clip, venue=str(venue.pk), camera="Entrance", recording_start=start.isoformat())
 
     @transaction.atomic
