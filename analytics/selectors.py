@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Max, Sum
 from django.db.models.functions import ExtractHour
 
+from analytics.faces import faces_missing
 from analytics.periods import Period
 from analytics.visitors import unique_visitors
 from ingest.models import CameraHour, DemographicHour, VenueHour, ZoneHour
@@ -275,6 +276,7 @@ def demographics(venue, period: Period) -> dict:
         "genders": dict(genders),
         "visits_with_demographics": known,
         "share_with_demographics": round(known / visits, 4) if visits else None,
+        "why_empty": faces_missing(venue, visits, known, embeddings=False),
         "coverage": coverage(venue, period),
     }
 

@@ -16,6 +16,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from analytics.faces import faces_missing
 from analytics.periods import Period
 from ingest.models import Visit, ZoneEvent
 from venues.validators import LOYALTY_TIERS
@@ -97,6 +98,7 @@ def returning_visitors(venue, period: Period) -> dict:
     recognised = len(visit_days)
     return {
         "total": total,
+        "why_empty": faces_missing(venue, total["visits"], total["recognised"], embeddings=True),
         "return_rate": round(sum(row[2] > 1 for row in visit_days) / recognised, 4) if recognised else None,
         "days": series["days"],
         "weeks": series["weeks"],

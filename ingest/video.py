@@ -28,7 +28,7 @@ from venues.services import camera_detection_scale_save, camera_snapshot_save
 from vision.annotate import faces_blur
 from vision.clips import ReviewClipRecorder
 from vision.events import Event, VisitEnded
-from vision.faces import FaceAnalyzer, TrackFaceSampler
+from vision.faces import FACE_PX_NEEDED, FACE_SHARE_OF_HEIGHT, FaceAnalyzer, TrackFaceSampler
 from vision.geometry import Line, SceneGeometry, Zone
 from vision.models import ModelStore, ultralytics_offline
 from vision.pipeline import Pipeline, PipelineConfig, Progress
@@ -269,8 +269,7 @@ def video_job_run(job: VideoJob, on_progress: Callable[[VideoJob], None] | None 
             raise SourceError("No frame of the video could be decoded: the file may be incomplete or damaged.")
         job.warning = "" if pipeline.progress.visits else NOBODY_DETECTED
         if (scale := pipeline.tracker.choice) is not None:
-            seen = pipeline.tracker.people_height_seen()
-            camera_detection_scale_save(job.camera, {**scale.as_dict(), "people_height_seen": seen}, job.pk)
+            camera_detection_scale_save(job.camera, {**scale.as_dict(), **_people_seen(pipeline, info.height)}, job.pk)
     except SourceError as error:
         video_job_fail(job, str(error))
         return job
@@ -285,6 +284,18 @@ def video_job_run(job: VideoJob, on_progress: Callable[[VideoJob], None] | None 
     else:
         _finish(job, VideoJob.Status.SUCCEEDED)
     return job
+
+
+def _people_seen(pipeline: Pipeline, frame_height: int) -> dict:
+    """How large the job's people were: the smaller ones' height (the camera's measure for its next job) and the
+    typical face's, against the size faces need for age, gender and recognition (the dashboard says so when a
+    camera's faces are too small)."""
+    median = pipeline.tracker.people_height_seen(50)
+    return {
+        "people_height_seen": pipeline.tracker.people_height_seen(),
+        "face_px": None if median is None else round(median * frame_height * FACE_SHARE_OF_HEIGHT),
+        "face_px_needed": FACE_PX_NEEDED,
+    }
 
 
 def _write_as_they_come(origin: Origin, events, zone_ids, line_ids) -> None:

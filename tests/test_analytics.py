@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from ingest.models import VenueHour
 from tests.conftest import key_client, session_client
-from venues.models import Zone
+from venues.models import Camera, Tenant, Zone
 from venues.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +103,30 @@ def test_occupancy_counts_the_people_present_at_once_per_venue_and_zone(world_a)
         VenueHour.objects.filter(venue=world_a.venue).update(peak_occupancy=0, occupancy_seconds=0, occupied_seconds=0)
     call_command("rollups_refresh", venue=world_a.venue.pk, stdout=io.StringIO())
     assert answer(world_a, "overview", **day)["peak_occupancy"] == 3
+
+
+def test_empty_demographics_and_returning_visitors_say_why_and_what_to_do(world_a):
+    day = {"from": "2026-11-20", "to": "2026-11-20"}
+    assert answer(world_a, "demographics", **day)["why_empty"]["reason"] == "no_visits"
+    post(world_a, [visit(1, "2026-11-20T10:00:00+01:00", "2026-11-20T10:10:00+01:00")])  # no face
+    assert answer(world_a, "demographics", **day)["why_empty"]["reason"] == "no_usable_face"
+    with tenant_scope(world_a.tenant):  # what the camera's last job measured: people about 90 px tall
+        scale = {"input_size": [960, 1280], "small_people": True, "face_px": 11, "face_px_needed": 40}
+        Camera.objects.filter(pk=world_a.camera.pk).update(detection_scale=scale)
+    for name in ("demographics", "visitors"):
+        why = answer(world_a, name, **day)["why_empty"]
+        assert why["reason"] == "faces_too_small" and why["cameras"] == [
+            {"camera": world_a.camera.name, "face_px": 11, "needed_px": 40}
+        ]
+        panel = session_client(world_a.owner).get(reverse("venue-panel", args=[world_a.venue.pk, name]), day)
+        assert f"Faces are too small to analyse ({world_a.camera.name}: about 11 px tall" in panel.content.decode()
+    world_a.tenant.face_processing = Tenant.FaceProcessing.DEMOGRAPHICS
+    world_a.tenant.save()
+    assert answer(world_a, "visitors", **day)["why_empty"]["reason"] == "face_processing"  # no embeddings kept
+    assert answer(world_a, "demographics", **day)["why_empty"]["reason"] == "faces_too_small"
+    post(world_a, [visit(2, "2026-11-20T11:00:00+01:00", "2026-11-20T11:10:00+01:00", demographics={
+        "age_bracket": "25-34", "age_confidence": 0.6, "gender": "female", "gender_confidence": 0.9})])  # fmt: skip
+    assert answer(world_a, "demographics", **day)["why_empty"] is None
 
 
 def test_daily_and_hourly_in_local_time(week):

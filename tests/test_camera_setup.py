@@ -197,13 +197,16 @@ def test_the_setup_page_and_the_api_say_how_the_last_video_was_analysed(world_a)
         camera_detection_scale_save(
             world_a.camera,
             {"input_size": [960, 1280], "small_people": True, "people_height": 0.1, "basis": "measured",
-             "people_height_seen": 0.09},
+             "people_height_seen": 0.09, "face_px": 11, "face_px_needed": 40},
             world_a.job.pk,
         )  # fmt: skip
     html = " ".join(client.get(url).content.decode().split())
     assert "Automatic: measured from the footage" in html and "<strong>1280x960 px</strong>" in html
     assert "about 52 px tall, with the thresholds for small people (measured in the footage" in html
     assert f'<a href="{reverse("job-page", args=[world_a.job.pk])}">job {world_a.job.pk}</a>' in html
+    assert (
+        "Faces are about 11 px tall: too small for age, gender and returning visitors, which need about 40 px" in html
+    )
     scale = client.get(reverse("camera-detail", args=[world_a.camera.pk])).json()["detection_scale"]
     assert scale["input_size"] == [960, 1280] and scale["job"] == world_a.job.pk
     response = client.patch(reverse("camera-detail", args=[world_a.camera.pk]), {"detection_scale": {}}, format="json")

@@ -114,6 +114,7 @@ def test_process_video_command_runs_the_same_service(world_a, capsys):
     assert job.status == VideoJob.Status.SUCCEEDED and job.source == VideoJob.Source.UPLOAD and not job.warning
     scale = world_a.camera.detection_scale  # what the job measured, kept for the camera page and the next job
     assert scale["basis"] == "measured" and scale["job"] == job.pk and scale["input_size"] == [672, 896]
+    assert 15 <= scale["face_px"] <= 30 and scale["face_px_needed"] == 40  # people about 190 px tall: faces ~23 px
     visits = _counts(job)[0]
     assert visits >= 5
     assert "100%" in capsys.readouterr().err

@@ -47,6 +47,8 @@ def _detection(camera: Camera) -> dict | None:
         "people_px": round(people * camera.frame_height) if people is not None and camera.frame_height else None,
         "small_people": scale["small_people"],
         "basis": scale["basis"],
+        "face_px": scale.get("face_px"),
+        "face_px_needed": scale.get("face_px_needed"),
         "job": scale.get("job"),
         "measured_at": parse_datetime(scale["measured_at"]) if scale.get("measured_at") else None,
     }

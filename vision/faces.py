@@ -45,6 +45,8 @@ Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels
 
 MIN_FACE_PX = 16
 FULL_FACE_PX = 64
+FACE_PX_NEEDED = (MIN_FACE_PX + FULL_FACE_PX) // 2  # 40: half the size quality; smaller faces seldom pass
+FACE_SHARE_OF_HEIGHT = 0.12  # a face box (brow to chin) is about this share of a standing person's height
 SHARPNESS_PATCH_PX = 64
 SHARP_LAPLACIAN_VARIANCE = 300.0
 HEAD_REGION_MARGIN = 0.1

@@ -84,13 +84,13 @@ def override_choice(people_size: str, frame_size: tuple[int, int], max_pixels: i
     return None
 
 
-def smaller_people_height(boxes: Sequence[Box], frame_height: int) -> float | None:
-    """The 10th percentile of the heights of whole people (boxes not cut by the top or bottom of the frame),
-    as a share of the frame's height; None when too few were seen."""
+def people_height(boxes: Sequence[Box], frame_height: int, percentile: float = SMALL_QUANTILE) -> float | None:
+    """A percentile (the 10th: the smaller people) of the heights of whole people (boxes not cut by the top or
+    bottom of the frame), as a share of the frame's height; None when too few were seen."""
     heights = [y2 - y1 for _, y1, _, y2 in boxes if y1 > 1 and y2 < frame_height - 1]
     if len(heights) < MIN_MEASURED:
         return None
-    return float(np.percentile(heights, SMALL_QUANTILE)) / frame_height
+    return float(np.percentile(heights, percentile)) / frame_height
 
 
 class AutoScaledTracker:
@@ -125,7 +125,7 @@ class AutoScaledTracker:
         if choice is None:
             probe = self.make_tracker(self._probe_choice().input_size, True)
             boxes = [box for image in images for box, score in probe.detect(image) if score >= PROBE_MIN_SCORE]
-            height = smaller_people_height(boxes, self.frame_size[1])
+            height = people_height(boxes, self.frame_size[1])
             if height is None:
                 choice = self.prior or self._probe_choice()
             else:
@@ -150,7 +150,8 @@ class AutoScaledTracker:
         self._seen.extend(person.box for person in people)
         return people
 
-    def people_height_seen(self) -> float | None:
-        """The smaller people's height (share of the frame's) among all the people tracked so far in this video:
-        the camera's measure for its next video, whose first second may show nobody."""
-        return smaller_people_height(self._seen, self.frame_size[1])
+    def people_height_seen(self, percentile: float = SMALL_QUANTILE) -> float | None:
+        """A percentile of the heights (shares of the frame's) of all the people tracked so far in this video: the
+        smaller people's (the 10th), the camera's measure for its next video, whose first second may show nobody;
+        the typical person's (the 50th), which tells how large their faces are."""
+        return people_height(self._seen, self.frame_size[1], percentile)

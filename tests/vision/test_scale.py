@@ -9,7 +9,7 @@ import numpy as np
 from vision.events import LineCrossed, VisitEnded, VisitStarted
 from vision.geometry import Line, SceneGeometry
 from vision.pipeline import Pipeline
-from vision.scale import AutoScaledTracker, network_shape, override_choice, scale_for, smaller_people_height
+from vision.scale import AutoScaledTracker, network_shape, override_choice, people_height, scale_for
 from vision.sources import Frame
 from vision.tracking import TrackedPerson
 
@@ -63,8 +63,8 @@ def test_small_people_get_an_upscaled_input_and_large_people_the_default():
 
 def test_the_smaller_people_are_measured_on_whole_people_only():
     boxes = [person(60)] * 6 + [person(200)] * 44 + [(0.0, 0.0, 30.0, 20.0)] * 10  # cut by the frame's top
-    assert smaller_people_height(boxes, 576) * 576 == 60.0
-    assert smaller_people_height([person(60), person(70)], 576) is None  # too few to say
+    assert people_height(boxes, 576) * 576 == 60.0
+    assert people_height([person(60), person(70)], 576) is None  # too few to say
 
 
 def test_the_probe_measures_and_the_tracker_of_the_chosen_size_tracks():
