@@ -8,5 +8,6 @@ urlpatterns = [
     path("venues/<int:venue_id>/panels/<slug:name>/", views.venue_panel, name="venue-panel"),
     path("venues/<int:venue_id>/report/", views.venue_report, name="venue-report"),
     path("map/", views.venue_map, name="venue-map"),
+    path("glossary/", views.glossary, name="glossary"),
     path("map/venues.geojson", views.venue_map_geojson, name="venue-map-geojson"),
 ]

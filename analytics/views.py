@@ -1,11 +1,14 @@
 """The venue pages: the dashboard (a page of panels, each loaded as its own HTMX partial), the home page's live
-table, the venue map and the printable report."""
+table, the venue map, the printable report, and the glossary of what each number means."""
 
 import json
 from collections import defaultdict
 from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
 
 import h3
+import markdown
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -178,6 +181,18 @@ def venue_map_geojson(request):
         return JsonResponse({"detail": "You are not a member of any tenant."}, status=403)
     placed = Venue.objects.exclude(latitude=None).exclude(longitude=None).order_by("name")
     return JsonResponse(venue_features(_today_by_venue(placed)), content_type="application/geo+json")
+
+
+@lru_cache(maxsize=1)
+def _glossary_html() -> str:
+    """docs/metrics.md as HTML: the one definition of every number, in the app as in the repository."""
+    text = (Path(settings.BASE_DIR) / "docs" / "metrics.md").read_text()
+    return markdown.markdown(text, extensions=["tables", "toc"])
+
+
+@login_required
+def glossary(request):
+    return render(request, "analytics/glossary.html", {"glossary": _glossary_html()})
 
 
 @tenant_page

@@ -177,6 +177,7 @@ ROUTES = {
         for name in (
             "api-schema",
             "api-docs",
+            "glossary",
             "login",
             "logout",
             "password_change",

@@ -340,3 +340,14 @@ def test_events_list_pages_follow_each_other(world_a):
     assert len(first["results"]) == 100 and len(second["results"]) == 50 and second["next"] is None
     times = [row["at"] for row in first["results"] + second["results"]]
     assert times == sorted(times) and len(set(times)) == 150
+
+
+def test_the_glossary_gives_the_definitions_of_docs_metrics_and_the_key_numbers_link_to_it(world_a):
+    client = session_client(world_a.owner)
+    page = client.get(reverse("glossary")).content.decode()
+    assert '<h2 id="key-numbers-analyticsoverview">' in page and "<table>" in page
+    assert "The most people present at the same moment" in page
+    panel = client.get(reverse("venue-panel", args=[world_a.venue.pk, "overview"])).content.decode()
+    assert f'href="{reverse("glossary")}#key-numbers-analyticsoverview"' in panel
+    anonymous = client.__class__().get(reverse("glossary"))
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
