@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -351,3 +352,11 @@ def test_the_glossary_gives_the_definitions_of_docs_metrics_and_the_key_numbers_
     assert f'href="{reverse("glossary")}#key-numbers-analyticsoverview"' in panel
     anonymous = client.__class__().get(reverse("glossary"))
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+
+
+def test_every_number_of_the_overview_is_defined_in_docs_metrics(week):
+    defined = (Path(__file__).resolve().parents[1] / "docs" / "metrics.md").read_text()
+    result = answer(week, "overview", **{"from": "2026-11-20", "to": "2026-11-21"})
+    assert [key for key in result if f"`{key}`" not in defined] == []
+    stages = answer(week, "funnel", **{"from": "2026-11-20", "to": "2026-11-21"})
+    assert [key for key in stages if f"`{key}`" not in defined and key != "stages"] == []
