@@ -13,13 +13,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Max, Sum
-from django.db.models.functions import ExtractHour
+from django.db.models import Count, F, Max, Sum
+from django.db.models.functions import Abs, ExtractHour
 
 from analytics.faces import faces_missing
 from analytics.periods import Period
 from analytics.visitors import unique_visitors
-from ingest.models import CameraHour, DemographicHour, VenueHour, ZoneHour
+from ingest.models import CameraHour, CountAudit, DemographicHour, VenueHour, ZoneHour
 from ingest.rollups import histogram_percentile
 from venues.models import Camera, CountingLine, Zone
 
@@ -110,6 +110,20 @@ def _average_occupancy(sums: dict) -> float | None:
     return round(sums["seconds"] / sums["busy"], 2) if sums["busy"] else None
 
 
+def count_accuracy(audits) -> dict | None:
+    """How the product's line counts agree with people's own counts on review clips (`CountAudit`): 1 - the
+    crossings it counted too many or too few over the crossings people counted; None where nobody audited."""
+    sums = audits.aggregate(
+        audits=Count("id"), crossings=Sum(F("counted_in") + F("counted_out")),
+        off=Sum(Abs(F("measured_in") - F("counted_in")) + Abs(F("measured_out") - F("counted_out"))),
+    )  # fmt: skip
+    if not sums["audits"]:
+        return None
+    crossings = sums["crossings"] or 0
+    accuracy = round(max(0.0, 1 - sums["off"] / crossings), 4) if crossings else None
+    return {"audits": sums["audits"], "crossings": crossings, "accuracy": accuracy}
+
+
 def _change(now: float, before: float) -> float | None:
     return round((now - before) / before, 4) if before else None
 
@@ -140,6 +154,7 @@ def overview(venue, period: Period) -> dict:
         "revenue": str(now.revenue),
         "conversion": round(now.transactions / now.visitors, 4) if now.transactions and now.visitors else None,
         "visitors_change_week_over_week": _change(now.visitors, week_before.visitors),
+        "count_audits": count_accuracy(CountAudit.objects.filter(job__venue=venue)),
         "coverage": coverage(venue, period),
     }
 

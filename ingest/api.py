@@ -12,8 +12,15 @@ from rest_framework.views import APIView
 from ingest import edge
 from ingest.clip_views import clip_response
 from ingest.models import ReviewClip, VideoJob
-from ingest.serializers import VideoJobBatchSerializer, VideoJobCreateSerializer, VideoJobSerializer
+from ingest.serializers import (
+    CountAuditSerializer,
+    VideoJobBatchSerializer,
+    VideoJobCreateSerializer,
+    VideoJobSerializer,
+)
 from ingest.services import (
+    AuditRefused,
+    count_audit_record,
     review_clip_request,
     video_job_cancel,
     video_job_create,
@@ -89,6 +96,24 @@ class VideoJobViewSet(
         return Response(VideoJobSerializer(jobs, many=True).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=VideoJobSerializer)
+    @extend_schema(request=CountAuditSerializer, responses={200: CountAuditSerializer(many=True),
+                                                            201: CountAuditSerializer})  # fmt: skip
+    @action(detail=True, methods=["get", "post"], serializer_class=CountAuditSerializer)
+    def audits(self, request, pk=None):
+        """GET: the job's count audits. POST: a person's count of a line's crossings between `start_seconds` and
+        `end_seconds` of the footage (as counted on the review clip); the answer adds the product's own count of
+        the same stretch."""
+        job = self.get_object()
+        if request.method == "GET":
+            return Response(CountAuditSerializer(job.audits.all(), many=True).data)
+        given = CountAuditSerializer(data=request.data, context=self.get_serializer_context())
+        given.is_valid(raise_exception=True)
+        try:
+            audit = count_audit_record(job, created_by=_user(request), **given.validated_data)
+        except AuditRefused as refusal:
+            raise ValidationError({"non_field_errors": [str(refusal)]}) from refusal
+        return Response(CountAuditSerializer(audit).data, status=status.HTTP_201_CREATED)
+
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return Response(VideoJobSerializer(video_job_cancel(self.get_object())).data)

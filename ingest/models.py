@@ -116,6 +116,30 @@ class ReviewClip(TenantOwned):
         return f"Review clip of job {self.job_id}"
 
 
+class CountAudit(TenantOwned):
+    """A person's count of the people crossing a line in a stretch of a job's footage (on its review clip), beside
+    the product's own count of the same stretch: the customer's check of the counts (`docs/metrics.md`)."""
+
+    tenant_parent = "job"
+    venue_lookup = "job__venue_id"
+
+    job = models.ForeignKey(VideoJob, on_delete=models.CASCADE, related_name="audits")
+    line = models.ForeignKey(CountingLine, on_delete=models.CASCADE, related_name="+")
+    start_seconds = models.FloatField(help_text="Where the stretch starts, seconds into the footage.")
+    end_seconds = models.FloatField()
+    counted_in = models.PositiveIntegerField(help_text="The person's count of crossings in.")
+    counted_out = models.PositiveIntegerField()
+    measured_in = models.PositiveIntegerField(help_text="The product's count of the same crossings.")
+    measured_out = models.PositiveIntegerField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
 class EventRow(TenantOwned):
     """What every event row carries: where, when, which visit, and its idempotency key."""
 

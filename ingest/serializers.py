@@ -3,9 +3,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
-from ingest.models import ReviewClip, VideoJob
+from ingest.models import CountAudit, ReviewClip, VideoJob
 from ingest.services import venue_local
-from venues.models import Camera
+from venues.models import Camera, CountingLine
 from venues.serializers import ScopedRelatedField
 from vision.sources import VIDEO_SUFFIXES, UnsafeUrl, check_url, human_size
 
@@ -158,3 +158,18 @@ class VideoJobBatchSerializer(_JobInput):
                 {"non_field_errors": [f"At most {settings.VIDEO_BATCH_MAX} files and URLs per batch, got {count}."]}
             )
         return attrs
+
+
+class CountAuditSerializer(serializers.ModelSerializer):
+    """A person's count of a line's crossings in a stretch of the job's footage; the product's count of the same
+    stretch (`measured_in`, `measured_out`) is filled in by the server."""
+
+    line = ScopedRelatedField(CountingLine)
+    counted_in = serializers.IntegerField(min_value=0, max_value=100000)
+    counted_out = serializers.IntegerField(min_value=0, max_value=100000)
+
+    class Meta:
+        model = CountAudit
+        fields = ["id", "job", "line", "start_seconds", "end_seconds", "counted_in", "counted_out", "measured_in",
+                  "measured_out", "created_at"]  # fmt: skip
+        read_only_fields = ["job", "measured_in", "measured_out", "created_at"]

@@ -9,7 +9,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from ingest.models import ReviewClip, VideoJob
+from ingest.models import CountAudit, LineCrossing, ReviewClip, VideoJob
 from venues.models import Tenant
 
 if TYPE_CHECKING:
@@ -119,3 +119,27 @@ def _enqueue(job: VideoJob) -> None:
     from ingest.tasks import video_job_process
 
     transaction.on_commit(lambda: video_job_process.delay(job.pk, job.tenant_id))
+
+
+class AuditRefused(ValueError):
+    """The audit cannot be compared with the job's counts; the message says why."""
+
+
+def count_audit_record(job: VideoJob, line, start_seconds: float, end_seconds: float, counted_in: int,
+                       counted_out: int, created_by=None) -> CountAudit:  # fmt: skip
+    """Keep a person's count of the crossings of `line` between two moments of the job's footage, with the
+    product's count of the same crossings (every person's, staff too: the person counted them all)."""
+    if job.status != VideoJob.Status.SUCCEEDED or job.source == VideoJob.Source.STREAM or not job.recording_start:
+        raise AuditRefused("Only a finished video job of a file or URL can be audited.")
+    if line.camera_id != job.camera_id:
+        raise AuditRefused(f"The line {line.name!r} is not on this job's camera.")
+    if not 0 <= start_seconds < end_seconds <= (job.video_seconds_total or end_seconds):
+        raise AuditRefused("The stretch must start before it ends, within the footage.")
+    start = job.recording_start + timedelta(seconds=start_seconds)
+    crossings = LineCrossing.objects.filter(job=job, line=line, at__gte=start,
+                                            at__lt=job.recording_start + timedelta(seconds=end_seconds))  # fmt: skip
+    return CountAudit.objects.create(
+        tenant_id=job.tenant_id, job=job, line=line, start_seconds=start_seconds, end_seconds=end_seconds,
+        counted_in=counted_in, counted_out=counted_out, measured_in=crossings.filter(direction="in").count(),
+        measured_out=crossings.filter(direction="out").count(), created_by=created_by,
+    )  # fmt: skip

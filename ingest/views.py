@@ -78,7 +78,8 @@ def job_page(request, job_id):
     job = get_object_or_404(VideoJob.objects.select_related("camera", "venue"), pk=job_id)
     slowest_first = sorted(job.stage_seconds.items(), key=lambda item: -item[1])
     stages = [(STAGES.get(stage, stage), seconds) for stage, seconds in slowest_first]
-    context = {"job": _described(job), "stages": stages, "can_edit": member_writes(request)}
+    context = {"job": _described(job), "stages": stages, "can_edit": member_writes(request),
+               "lines": job.camera.countinglines.order_by("name"), "audits": job.audits.select_related("line")}  # fmt: skip
     return render(request, "ingest/_job.html" if request.htmx else "ingest/job.html", context)
 
 

@@ -118,6 +118,7 @@ ROUTES = {
     "job-cancel": Detail("job", methods=("post",)),
     "job-retry": Detail("job", methods=("post",)),
     "job-clip-request": Detail("job", methods=("get", "post")),
+    "job-audits": Detail("job", methods=("get", "post")),
     "job-clip-form": Detail("job", api=False, methods=("post",)),
     "job-clip": Detail("job", api=False, methods=("get",)),
     "job-batch": CreateUnder("camera"),

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_datetime
 
+from analytics.selectors import count_accuracy
+from ingest.models import CountAudit
 from venues.models import Camera, Zone
 from venues.pages import member_writes, tenant_page
 
@@ -31,7 +33,7 @@ def camera_setup(request, camera_id):
         ],
     }
     context = {"camera": camera, "config": config, "can_edit": can_edit, "kinds": Zone.Kind.choices,
-               "detection": _detection(camera)}  # fmt: skip
+               "detection": _detection(camera), "audits": count_accuracy(CountAudit.objects.filter(job__camera=camera))}  # fmt: skip
     return render(request, "venues/camera_setup.html", context)
 
 
