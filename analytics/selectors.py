@@ -317,6 +317,10 @@ def engagement(venue, period: Period) -> dict:
     }
 
 
+NO_SALES = {"reason": "no_sales", "message": "No sales in this period: send the tills' sales to the API or upload "
+             "them as CSV (id, at, amount, items, basket_id) to see conversion and sales against traffic."}  # fmt: skip
+
+
 def sales(venue, period: Period) -> dict:
     entrances = counts_entrances(venue)
     by_hour: dict[int, Counter] = defaultdict(Counter)
@@ -346,6 +350,7 @@ def sales(venue, period: Period) -> dict:
             for h, c in sorted(by_hour.items())
         ],
         "traffic_sales_correlation": _pearson(pairs),
+        "why_empty": None if transactions else NO_SALES,
         "coverage": coverage(venue, period),
     }
 

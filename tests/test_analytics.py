@@ -125,6 +125,11 @@ def test_empty_demographics_and_returning_visitors_say_why_and_what_to_do(world_
     world_a.tenant.save()
     assert answer(world_a, "visitors", **day)["why_empty"]["reason"] == "face_processing"  # no embeddings kept
     assert answer(world_a, "demographics", **day)["why_empty"]["reason"] == "faces_too_small"
+    sales_panel = session_client(world_a.owner).get(reverse("venue-panel", args=[world_a.venue.pk, "sales"]), day)
+    assert (
+        "No sales in this period: send the tills&#x27; sales to the API or upload them as CSV"
+        in sales_panel.content.decode()
+    )
     post(world_a, [visit(2, "2026-11-20T11:00:00+01:00", "2026-11-20T11:10:00+01:00", demographics={
         "age_bracket": "25-34", "age_confidence": 0.6, "gender": "female", "gender_confidence": 0.9})])  # fmt: skip
     assert answer(world_a, "demographics", **day)["why_empty"] is None
