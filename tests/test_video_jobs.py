@@ -16,6 +16,7 @@ from tests.vision.footage import FOOTAGE_DIR, MODEL_DIR
 from venues.models import Camera
 from venues.tenancy import tenant_scope
 from vision.events import LineCrossed, VisitEnded, VisitStarted, ZoneEntered, ZoneExited, ZoneVisit
+from vision.metrics import load_mot
 
 CAMPUS = FOOTAGE_DIR / "TUD-Campus" / "TUD-Campus.mp4"
 STADTMITTE = FOOTAGE_DIR / "TUD-Stadtmitte" / "TUD-Stadtmitte.mp4"
@@ -124,6 +125,10 @@ def test_process_video_command_runs_the_same_service(world_a, capsys):
     day = {"from": "2026-11-20", "to": "2026-11-20"}
     panel = client.get(reverse("venue-panel", args=[world_a.venue.pk, "overview"]), day).content.decode()
     assert f'data-kpi="unique_visitors">{visits}</span>' in panel  # no face is big enough: one person per visit
+    # the most people at once against the ground truth's busiest frame (6 people), from the stored visits
+    peak = client.get(reverse("analytics-overview", args=[world_a.venue.pk]), day).json()["peak_occupancy"]
+    truth = max(len(boxes) for boxes in load_mot(CAMPUS.parent / "gt" / "gt.txt").values())
+    assert abs(peak - truth) <= 1, (peak, truth)
 
 
 @pytest.mark.django_db
