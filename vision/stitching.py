@@ -1,11 +1,12 @@
 """The second pass over an uploaded file: one person's tracklets stitched into one visit.
 
 While the video plays, re-linking (vision.pipeline) joins a broken track to a lost visitor only when exactly one
-fits, within a few seconds. Once the whole file is analysed every tracklet's start and end are known, so each end
-can be matched with the later start that fits it best, all at once (an optimal assignment), over longer gaps
-(someone hidden behind a shelf for several seconds). A pair must agree in place (the start near where the end
-was heading, the allowance growing with the gap), size and clothing colours; joining two people is as wrong as
-splitting one, so the gates are those of re-linking, and a start claimed by two ends goes to the cheaper one.
+fits, within a few seconds, and only among the visitors lost at that moment. Once the whole file is analysed every
+tracklet's start and end are known, so each end can be matched with the later starts, over longer gaps (someone
+hidden behind a shelf for several seconds). A pair must agree in place (the start near where the end was heading,
+the allowance growing with the gap), heading, size and clothing colours; and joining two people is as wrong as
+splitting one, so only pairs where each is the other's one candidate are joined (docs/benchmarks.md: an optimal
+assignment over all candidates joined as many wrong pairs as right ones).
 
 The events are then rewritten as if the person had been tracked throughout: one VisitStarted and one VisitEnded
 per person, a zone stay interrupted by the gap joined into one, and a counting line passed while hidden counted.
@@ -14,8 +15,10 @@ Live streams have no second pass: their events are stored as they happen.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,28 +63,26 @@ def _height(box: Box) -> float:
     return max(box[3] - box[1], 1e-6)
 
 
-def _cost(end: Tracklet, start: Tracklet, config: StitchConfig) -> float | None:
-    """How well `start` continues `end` (lower is better), or None when a gate fails."""
+def _fits(end: Tracklet, start: Tracklet, config: StitchConfig) -> bool:
+    """Whether `start` may continue `end`: after it within the gap, near where it was heading (or where it
+    vanished), of a similar size, not heading the other way, dressed alike."""
     gap = start.first_seen - end.last_seen
     if not 0 < gap <= config.max_gap_s:
-        return None
+        return False
     ratio = _height(start.first_box) / _height(end.last_box)
     if not 1 / config.height_ratio <= ratio <= config.height_ratio:
-        return None
+        return False
     height = max(_height(start.first_box), _height(end.last_box))
     (x, y), (fx, fy) = _feet(end.last_box), _feet(start.first_box)
     expected = (x + end.velocity[0] * min(gap, 1.0), y + end.velocity[1] * min(gap, 1.0))  # heading, not dead-reckoning
     off = min(np.hypot(fx - expected[0], fy - expected[1]), np.hypot(fx - x, fy - y)) / height
-    if off > config.distance + config.distance_per_s * gap:
-        return None
-    if _opposed(end.velocity, start.start_velocity, config.moving * height):
-        return None
-    if end.appearance is None or start.appearance is None:
-        return None
-    looks = unlike(start.appearance, end.appearance)
-    if looks > config.appearance:
-        return None
-    return looks + off / (config.distance + config.distance_per_s * gap)
+    if off > config.distance + config.distance_per_s * gap or _opposed(end.velocity, start.start_velocity,
+                                                                         config.moving * height):  # fmt: skip
+        return False
+    return (
+        end.appearance is not None and start.appearance is not None
+        and unlike(start.appearance, end.appearance) <= config.appearance
+    )  # fmt: skip
 
 
 def _opposed(a: tuple[float, float], b: tuple[float, float], speed: float) -> bool:
@@ -92,19 +93,21 @@ def _opposed(a: tuple[float, float], b: tuple[float, float], speed: float) -> bo
 def stitch_plan(tracklets: list[Tracklet], config: StitchConfig = StitchConfig()) -> dict[int, int]:
     """Visit id -> the id of the visit it continues (the person's first), for the stitched tracklets only.
 
-    An end is joined to a start only when each
-    is the other's one candidate: where two people could fit (a group, a doorway) nothing is joined, as a merge of
-    two people is as wrong as a split. Chains (A then B then C) form; no tracklet is claimed twice."""
-    ends = sorted(tracklets, key=lambda t: t.last_seen)
+    An end is joined to a start only when each is the other's one candidate: where two people could fit (a group,
+    a doorway) nothing is joined, as a merge of two people is as wrong as a split. Chains (A then B then C) form;
+    no tracklet is claimed twice."""
     starts = sorted(tracklets, key=lambda t: t.first_seen)
-    costs = np.full((len(ends), len(starts)), np.inf)
-    for i, end in enumerate(ends):
-        for j, start in enumerate(starts):
-            if start.visit_id != end.visit_id and (cost := _cost(end, start, config)) is not None:
-                costs[i, j] = cost
-    feasible = np.isfinite(costs)
-    unambiguous = feasible & (feasible.sum(axis=1, keepdims=True) == 1) & (feasible.sum(axis=0, keepdims=True) == 1)
-    continues = {starts[j].visit_id: ends[i].visit_id for i, j in zip(*np.nonzero(unambiguous), strict=True)}
+    start_times = [t.first_seen for t in starts]
+    candidates: dict[int, list[int]] = defaultdict(list)  # end visit id -> the starts that fit it
+    claimed: dict[int, list[int]] = defaultdict(list)  # start visit id -> the ends it fits
+    for end in tracklets:
+        later = bisect.bisect_right(start_times, end.last_seen)
+        soon = bisect.bisect_right(start_times, end.last_seen + config.max_gap_s)
+        for start in starts[later:soon]:
+            if _fits(end, start, config):
+                candidates[end.visit_id].append(start.visit_id)
+                claimed[start.visit_id].append(end.visit_id)
+    continues = {fit[0]: end for end, fit in candidates.items() if len(fit) == 1 and len(claimed[fit[0]]) == 1}
     roots = {}
     for visit_id in continues:
         root = visit_id
