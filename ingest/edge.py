@@ -56,9 +56,14 @@ def device_id(value, name, ctx):
 
 @_schema({"type": "string", "format": "date-time", "description": "Without a time zone: the venue's local time."})
 def _time(value, name, ctx) -> datetime:
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    try:  # well-formed but impossible (30 February, an offset of 25 hours) raises rather than giving None
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError as error:
+        raise Reject(name, f"is not a valid date and time ({error})") from None
     if parsed is None:
         raise Reject(name, "must be an ISO 8601 date and time, e.g. 2026-11-20T10:15:00+01:00")
+    if not YEARS[0] <= parsed.year <= YEARS[1]:
+        raise Reject(name, f"must be in the years {YEARS[0]}-{YEARS[1]}")
     return venue_local(parsed, ctx.venue)
 
 
@@ -145,6 +150,10 @@ DEMOGRAPHICS = {"age_bracket": _choice(*AGE_BRACKETS), "age_confidence": _confid
                 "gender": _choice("female", "male"), "gender_confidence": _confidence}  # fmt: skip
 ENGAGEMENT = {"score": _number(0, 100), "behaviour": _choice("engaged", "browsing", "waiting", "passing")}
 
+YEARS = (2000, 2100)  # event times outside these years are a device's clock gone wrong
+# Per event type, the time that may not come before another (a visit's end, a stay's exit, a wait's end).
+TIME_ORDER = {"visit": ("ended_at", "at"), "zone_exited": ("at", "entered_at"), "queue_served": ("at", "joined_at"),
+              "queue_abandoned": ("at", "joined_at")}  # fmt: skip
 # Per event type: its fields (all events also have `id`, `type` and `visit`).
 EVENT_FIELDS: dict[str, dict[str, Callable]] = {
     "visit": {
@@ -191,6 +200,9 @@ def rows_from_device(device: str, venue, camera_id: int | None, events: list, ct
             kind = field_value(event, "type", _choice(*EVENT_FIELDS), ctx)
             visit = field_value(event, "visit", device_id, ctx)
             values = {key: field_value(event, key, parse, ctx) for key, parse in EVENT_FIELDS[kind].items()}
+            later, earlier = TIME_ORDER.get(kind, (None, None))
+            if later and values[later] is not None and values[later] < values[earlier]:
+                raise Reject(later, f"must not be before {earlier}")
         except Reject as reason:
             raw_id = event.get("id") if isinstance(event, dict) else None
             rejected.append({"index": index, "id": raw_id if isinstance(raw_id, str | int) else None,

@@ -101,6 +101,28 @@ def test_bad_events_are_rejected_one_by_one_with_reasons(world_a, world_b):
     assert counts(world_a) == (1, 0, 1, 0)
 
 
+def test_impossible_times_and_times_out_of_order_reject_their_event_only(world_a):
+    """Were one of them a 500, the valid events posted with it would be lost on every retry of the batch."""
+    crossing = {"type": "line_crossed", "visit": "v9", "line": world_a.line.pk, "direction": "in"}
+    events = [
+        *visit_events(world_a),
+        {**crossing, "id": "t1", "at": "2026-02-30T10:00:00"},
+        {**crossing, "id": "t2", "at": "2026-11-20T10:00:00+25:00"},
+        {**crossing, "id": "t3", "at": "9999-12-31T10:00:00"},
+        {"id": "t4", "type": "visit", "visit": "v8", "at": "2026-11-20T11:00:00", "ended_at": "2026-11-20T10:00:00"},
+        {"id": "t5", "type": "zone_exited", "visit": "v8", "at": "2026-11-20T10:00:00", "zone": world_a.zone.pk,
+         "entered_at": "2026-11-20T10:05:00"},
+    ]  # fmt: skip
+    result = key_client(world_a.key).post(URL, batch(world_a, events), format="json").json()
+    assert result["accepted"] == len(visit_events(world_a))  # the valid ones are stored
+    reasons = {r["id"]: (r["field"], r["message"]) for r in result["rejected"]}
+    assert reasons["t1"] == ("at", "at is not a valid date and time (day is out of range for month)")
+    assert reasons["t2"][0] == "at" and reasons["t2"][1].startswith("at is not a valid date and time (offset must be")
+    assert reasons["t3"] == ("at", "at must be in the years 2000-2100")
+    assert reasons["t4"] == ("ended_at", "ended_at must not be before at")
+    assert reasons["t5"] == ("at", "at must not be before entered_at")
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [({"venue": 1, "events": []}, "device"), ({"device": "d", "events": []}, "events"),
