@@ -163,3 +163,10 @@ def test_the_event_schema_is_published(client):
     kinds = {variant["title"] for variant in body["properties"]["events"]["items"]["oneOf"]}
     assert kinds == {"visit", "zone_entered", "zone_exited", "line_crossed", "queue_joined", "queue_served",
                      "queue_abandoned"}  # fmt: skip
+
+
+def test_a_body_nested_thousands_deep_is_a_400_not_a_500(world_a):
+    events = "[" * 50000 + "]" * 50000
+    body = f'{{"device": "d", "venue": {world_a.venue.pk}, "events": {events}}}'
+    response = key_client(world_a.key).post(URL, body, content_type="application/json")
+    assert response.status_code == 400 and response.json() == {"detail": "The JSON body is nested too deeply."}

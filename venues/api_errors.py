@@ -12,4 +12,6 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError({"detail": "This conflicts with an existing object (a duplicate name?)."})
     elif isinstance(exc, DataError):
         exc = exceptions.ValidationError({"detail": "A value is out of range or not storable."})
+    elif isinstance(exc, RecursionError):  # the JSON parser on a body nested thousands deep
+        exc = exceptions.ParseError("The JSON body is nested too deeply.")
     return drf_exception_handler(exc, context)
