@@ -16,6 +16,7 @@ from analytics.events import EVENT_TYPES, events_of, page_of, streamed
 from analytics.periods import Period
 from analytics.summary import venue_summary
 from venues.models import Venue
+from venues.validators import SUPPORTED_YEARS
 
 MAX_DAYS = 400
 PERIOD_PARAMETERS = [
@@ -55,6 +56,11 @@ def period_parse(params, venue) -> Period:
                 days[name] = date.fromisoformat(raw)
             except ValueError:
                 errors[name] = f"{raw!r} is not a date like 2026-11-20."
+            else:
+                if (
+                    not SUPPORTED_YEARS[0] <= days[name].year <= SUPPORTED_YEARS[1]
+                ):  # also keeps the period's instants representable
+                    errors[name] = f"{raw!r} is not in the years {SUPPORTED_YEARS[0]}-{SUPPORTED_YEARS[1]}."
     if errors:
         raise PeriodError(errors)
     today = timezone.now().astimezone(zoneinfo.ZoneInfo(venue.time_zone)).date()

@@ -20,6 +20,7 @@ from ingest.models import LineCrossing, QueueEvent, Visit, ZoneEvent
 from ingest.services import venue_local
 from ingest.writer import Rows
 from venues.models import CountingLine, Zone
+from venues.validators import SUPPORTED_YEARS
 from vision.events import AGE_BRACKETS
 
 MAX_EVENTS = 5000
@@ -62,8 +63,8 @@ def _time(value, name, ctx) -> datetime:
         raise Reject(name, f"is not a valid date and time ({error})") from None
     if parsed is None:
         raise Reject(name, "must be an ISO 8601 date and time, e.g. 2026-11-20T10:15:00+01:00")
-    if not YEARS[0] <= parsed.year <= YEARS[1]:
-        raise Reject(name, f"must be in the years {YEARS[0]}-{YEARS[1]}")
+    if not SUPPORTED_YEARS[0] <= parsed.year <= SUPPORTED_YEARS[1]:
+        raise Reject(name, f"must be in the years {SUPPORTED_YEARS[0]}-{SUPPORTED_YEARS[1]}")
     return venue_local(parsed, ctx.venue)
 
 
@@ -150,7 +151,6 @@ DEMOGRAPHICS = {"age_bracket": _choice(*AGE_BRACKETS), "age_confidence": _confid
                 "gender": _choice("female", "male"), "gender_confidence": _confidence}  # fmt: skip
 ENGAGEMENT = {"score": _number(0, 100), "behaviour": _choice("engaged", "browsing", "waiting", "passing")}
 
-YEARS = (2000, 2100)  # event times outside these years are a device's clock gone wrong
 # Per event type, the time that may not come before another (a visit's end, a stay's exit, a wait's end).
 TIME_ORDER = {"visit": ("ended_at", "at"), "zone_exited": ("at", "entered_at"), "queue_served": ("at", "joined_at"),
               "queue_abandoned": ("at", "joined_at")}  # fmt: skip

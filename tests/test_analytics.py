@@ -210,6 +210,11 @@ def test_bad_periods_are_400s_and_other_tenants_404(week, world_b):
     assert client.get(url, {"from": "2026-13-01"}).json() == {"from": "'2026-13-01' is not a date like 2026-11-20."}
     assert client.get(url, {"from": "2026-11-21", "to": "2026-11-20"}).status_code == 400
     assert client.get(url, {"from": "2020-01-01", "to": "2026-11-20"}).status_code == 400
+    for far in ("9999-12-25", "0001-01-01"):  # days whose instants overflow were 500s
+        assert client.get(url, {"from": far, "to": far}).json() == {
+            "from": f"'{far}' is not in the years 2000-2100.", "to": f"'{far}' is not in the years 2000-2100."}  # fmt: skip
+        page = client.get(reverse("venue-page", args=[week.venue.pk]), {"from": far, "to": far})
+        assert page.status_code == 200 and "is not in the years 2000-2100" in page.content.decode()
     assert session_client(world_b.owner).get(url).status_code == 404
 
 

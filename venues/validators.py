@@ -7,6 +7,7 @@ from functools import cache
 
 from django.core.exceptions import ValidationError
 
+SUPPORTED_YEARS = (2000, 2100)  # times and days outside these years are a wrong clock or a typo, not footfall
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _INTERVAL = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
