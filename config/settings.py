@@ -1,5 +1,7 @@
 """Settings, all from the environment (django-environ). See .env.example for every variable."""
 
+import os
+import secrets
 from pathlib import Path
 
 import environ
@@ -12,7 +14,26 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key" if DEBUG else environ.Env.NOTSET)
+
+
+def _checkout_secret_key() -> str:
+    """A random key made once for this checkout and kept beside it (`.secret_key`, git-ignored, owner-only), so no
+    secret written in the repository ever signs anything; a deployment sets DJANGO_SECRET_KEY (required there)."""
+    path = BASE_DIR / ".secret_key"
+    if not path.exists():
+        made = path.with_name(f".secret_key.{os.getpid()}")
+        made.write_text(secrets.token_urlsafe(50))
+        made.chmod(0o600)
+        try:
+            os.link(made, path)  # appears whole or not at all, once, however many processes start together
+        except FileExistsError:
+            pass
+        finally:
+            made.unlink()
+    return path.read_text().strip()
+
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=None) or (_checkout_secret_key() if DEBUG else env("DJANGO_SECRET_KEY"))
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 

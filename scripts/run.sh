@@ -21,4 +21,5 @@ worker=$!
 trap 'kill $worker 2>/dev/null' EXIT
 echo "Open http://127.0.0.1:${PORT:-8000}/ (API docs: /api/docs/, admin: /admin/)"
 # uvicorn (ASGI): live event streams are served from its event loop, not a thread each
-.venv/bin/uvicorn config.asgi:application --host 0.0.0.0 --port "${PORT:-8000}"
+# this machine only by default: the demo runs with DJANGO_DEBUG on, whose error pages must not be public
+.venv/bin/uvicorn config.asgi:application --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"

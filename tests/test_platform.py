@@ -26,6 +26,13 @@ def test_the_database_is_postgresql_with_pgvector():
     assert tuple(int(p) for p in version.split(".")[:2]) >= (0, 5)  # HNSW indexes need 0.5+
 
 
+def test_no_secret_written_in_the_repository_signs_anything():
+    """Without DJANGO_SECRET_KEY a checkout makes its own random key (.secret_key, git-ignored)."""
+    found = subprocess.run(["git", "grep", "-lF", settings.SECRET_KEY], cwd=ROOT, capture_output=True, text=True)
+    assert found.returncode == 1 and found.stdout == ""  # in no tracked file
+    assert len(settings.SECRET_KEY) >= 50 and (ROOT / ".secret_key").stat().st_mode & 0o077 == 0  # owner-only
+
+
 def test_production_settings_pass_the_deploy_check():
     env = {
         **os.environ,
