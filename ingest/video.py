@@ -39,6 +39,7 @@ from vision.tracking import TrackerConfig, tracker_factory
 logger = logging.getLogger(__name__)
 STREAM_FLUSH_SECONDS = 1.0
 SNAPSHOT_WAIT_FRAMES = 16  # analysed frames (2 s at 8 fps) a snapshot waits for someone to be tracked
+FRAMES_READ_ENOUGH = 0.9  # a file read to less than this share of its claimed frames gets a warning
 NOBODY_DETECTED = (
     "No people detected; the camera may be too far or blocked. Check the camera's snapshot: a black or covered "
     "picture, a wall, or people smaller than about 30 px tall cannot be counted."
@@ -267,7 +268,8 @@ def video_job_run(job: VideoJob, on_progress: Callable[[VideoJob], None] | None 
         reporter(pipeline.progress, force=True)
         if pipeline.progress.frames_done == 0 and not reporter.cancelled:
             raise SourceError("No frame of the video could be decoded: the file may be incomplete or damaged.")
-        job.warning = "" if pipeline.progress.visits else NOBODY_DETECTED
+        job.warning = " ".join(filter(None, [_ended_early(job, pipeline.progress, reporter.cancelled),
+                                             "" if pipeline.progress.visits else NOBODY_DETECTED]))  # fmt: skip
         if (scale := pipeline.tracker.choice) is not None:
             camera_detection_scale_save(job.camera, {**scale.as_dict(), **_people_seen(pipeline, info.height)}, job.pk)
     except SourceError as error:
@@ -284,6 +286,16 @@ def video_job_run(job: VideoJob, on_progress: Callable[[VideoJob], None] | None 
     else:
         _finish(job, VideoJob.Status.SUCCEEDED)
     return job
+
+
+def _ended_early(job: VideoJob, progress: Progress, cancelled: bool) -> str:
+    """A file whose frames ran out well before the length its container claims (truncated or damaged)."""
+    if cancelled or job.source == VideoJob.Source.STREAM or not job.frames_total:
+        return ""
+    if progress.frames_done >= FRAMES_READ_ENOUGH * job.frames_total:
+        return ""
+    return (f"The video ended early: {progress.frames_done} of its {job.frames_total} frames could be read, so the "
+            "file may be truncated or damaged; its counts cover the part that was read.")  # fmt: skip
 
 
 def _people_seen(pipeline: Pipeline, frame_height: int) -> dict:

@@ -154,6 +154,18 @@ def test_a_camera_whose_first_second_shows_nobody_starts_from_its_last_measure(w
     assert choice.basis == "camera" and choice.input_size == (960, 1280) and choice.small_people
 
 
+def test_a_truncated_file_keeps_what_it_read_and_says_it_ended_early(worker, world_a, tmp_path):
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(CAMPUS.read_bytes()[: CAMPUS.stat().st_size // 2])  # the index says 71 frames, 28 are left
+    client = session_client(world_a.owner)
+    with truncated.open("rb") as clip:
+        job_id = client.post(reverse("job-list"), {"camera": world_a.camera.pk, "file": clip}).json()["id"]
+    job = _wait_for(VideoJob.objects.model(pk=job_id, tenant=world_a.tenant), VideoJob.FINISHED)
+    assert job.status == VideoJob.Status.SUCCEEDED and job.frames_total == 23, (job.error, _log(worker))
+    assert job.frames_done < 0.5 * job.frames_total and _counts(job)[0] > 0  # what was read is kept
+    assert job.warning.startswith(f"The video ended early: {job.frames_done} of its 23 frames could be read")
+
+
 def test_footage_in_which_nobody_is_ever_found_finishes_with_a_warning_not_an_empty_store(worker, world_a, tmp_path):
     black = tmp_path / "black.mp4"
     writer = cv2.VideoWriter(str(black), cv2.VideoWriter_fourcc(*"mp4v"), 8, (640, 480))
