@@ -170,3 +170,17 @@ def test_a_body_nested_thousands_deep_is_a_400_not_a_500(world_a):
     body = f'{{"device": "d", "venue": {world_a.venue.pk}, "events": {events}}}'
     response = key_client(world_a.key).post(URL, body, content_type="application/json")
     assert response.status_code == 400 and response.json() == {"detail": "The JSON body is nested too deeply."}
+
+
+def test_a_full_batch_with_trajectories_is_stored_and_a_body_over_the_limit_is_a_json_413(world_a, settings):
+    """5,000 visits with 40 trajectory points each (about 5 MB) were an HTML 400 under Django's 2.5 MB default."""
+    track = [[i, 0.5, 0.5] for i in range(40)]
+    events = [{"id": f"e{n}", "type": "visit", "visit": f"v{n}", "at": "2026-11-20T10:00:00",
+               "ended_at": "2026-11-20T10:10:00", "trajectory": track} for n in range(5000)]  # fmt: skip
+    response = key_client(world_a.key).post(URL, batch(world_a, events), format="json")
+    assert response.status_code == 200 and response.json()["accepted"] == 5000
+    settings.API_MAX_BODY_BYTES = 1000
+    response = key_client(world_a.key).post(URL, batch(world_a, events[:10]), format="json")
+    assert response.status_code == 413 and response.json()["detail"].endswith(
+        "bytes; at most 1,000 are accepted (send a large batch of events as several batches)."
+    )
