@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from ingest import live
 from ingest.models import LineCrossing, QueueEvent, Visit, ZoneEvent
@@ -137,12 +137,19 @@ def rows_from_events(origin: Origin, events: list[Event], zones: dict[str, int],
     return rows
 
 
+_BATCH_LOCK = 7302  # pg_advisory_xact_lock class: writes of the same batch one after the other (rollups: 7301)
+
+
 def rows_write(venue, rows: Rows) -> Written:
     """Store rows of one venue: events whose key is already stored are duplicates and left alone; visits
     are inserted or completed. Then the rollups of the hours touched are recomputed."""
     duplicates = 0
     stored_events, news = [], []
     with transaction.atomic():
+        keys = [row.key for batch in rows.events.values() for row in batch] + list(rows.visits)
+        if keys:  # the same batch written again at the same moment waits for the first, then finds it stored
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_BATCH_LOCK, min(keys)])
         for model, batch in rows.events.items():
             stored = set(model.objects.filter(key__in=[row.key for row in batch]).values_list("key", flat=True))
             fresh = {row.key: row for row in batch if row.key not in stored}  # also drops repeats within the batch

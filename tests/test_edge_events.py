@@ -1,6 +1,9 @@
 """Edge devices post events: idempotent, partly rejected with reasons, scoped by the key, rolled up."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from ingest.models import LineCrossing, QueueEvent, VenueHour, Visit, ZoneEvent, ZoneHour
@@ -184,3 +187,21 @@ def test_a_full_batch_with_trajectories_is_stored_and_a_body_over_the_limit_is_a
     assert response.status_code == 413 and response.json()["detail"].endswith(
         "bytes; at most 1,000 are accepted (send a large batch of events as several batches)."
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_posted_many_times_at_once_is_stored_and_reported_accepted_once(world_a):
+    events = visit_events(world_a)
+
+    def post_once(_):
+        try:
+            body = key_client(world_a.key).post(URL, batch(world_a, events), format="json").json()
+            return body["accepted"], body["duplicates"]
+        finally:
+            connection.close()  # each thread's own connection, so that the test database can be dropped
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(post_once, range(6)))
+    assert sum(accepted for accepted, _ in answers) == len(events)  # each row reported accepted by one post only
+    assert sum(duplicates for _, duplicates in answers) == 5 * len(events)
+    assert counts(world_a) == (1, 2, 2, 2)
