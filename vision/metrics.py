@@ -24,6 +24,7 @@ from scipy.optimize import linear_sum_assignment
 
 from vision.events import Event, LineCrossed, VisitEnded, ZoneExited
 from vision.geometry import GeometryConfig, GeometryEngine, Point, SceneGeometry
+from vision.tracking import feet
 
 MotBoxes = dict[int, list[tuple[int, float, float, float, float]]]  # frame (1-based) -> [(id, x, y, w, h)]
 FramePositions = Mapping[int, Mapping[int, Point]]  # frame -> person id -> feet (normalised)
@@ -232,13 +233,8 @@ def counts_from_positions(
 
 
 def mot_feet(boxes: MotBoxes, frames: Iterable[int], frame_size: tuple[int, int]) -> dict[int, dict[int, Point]]:
-    """The feet of each box on `frames` as the pipeline places a tracked person's: the bottom centre of the
-    box over the frame's width and height, clamped to 0..1."""
-    width, height = frame_size
+    """The feet of each box on `frames` as the pipeline places a tracked person's (vision.tracking.feet)."""
     return {
-        frame: {
-            person: (min(1.0, max(0.0, (x + w / 2) / width)), min(1.0, max(0.0, (y + h) / height)))
-            for person, x, y, w, h in boxes.get(frame, [])
-        }
+        frame: {person: feet((x, y, x + w, y + h), frame_size) for person, x, y, w, h in boxes.get(frame, [])}
         for frame in frames
     }

@@ -27,7 +27,7 @@ from vision.geometry import GeometryConfig, GeometryEngine, SceneGeometry
 from vision.scale import PROBE_FRAMES
 from vision.sources import Frame
 from vision.stitching import StitchConfig, Tracklet, stitch_plan, stitched
-from vision.tracking import Box, PersonTracker, TrackedPerson
+from vision.tracking import Box, PersonTracker, TrackedPerson, feet, feet_px
 
 STAGES = ("decode", "detect_track", "faces", "geometry")
 
@@ -165,7 +165,7 @@ class Pipeline:
             boxes.append((visitor.visit_id, person.box))
             self._follow(visitor, person.box, frame)
             visitor.frames += 1
-            positions[visitor.visit_id] = feet = self._feet(person.box)
+            positions[visitor.visit_id] = stands = feet(person.box, self._size)
             if not visitor.confirmed and visitor.frames >= self.config.min_visit_frames:
                 visitor.confirmed, visitor.start_velocity = True, visitor.velocity
                 self._unconfirmed.pop(visitor.visit_id, None)
@@ -173,7 +173,7 @@ class Pipeline:
                 yield VisitStarted(visitor.visit_id, self._at(visitor.first_seen))
                 yield from visitor.pending
                 visitor.pending.clear()
-            self._observe(visitor, person, frame, feet)
+            self._observe(visitor, person, frame, stands)
             if not visitor.confirmed:
                 self._unconfirmed[visitor.visit_id] = visitor
         stages["faces"] += (now := time.perf_counter()) - clock
@@ -190,10 +190,10 @@ class Pipeline:
             yield from self._end(visitor, frame.pts)
         stages["geometry"] += time.perf_counter() - now
 
-    def _observe(self, visitor: _Visitor, person: TrackedPerson, frame: Frame, feet) -> None:
+    def _observe(self, visitor: _Visitor, person: TrackedPerson, frame: Frame, stands: tuple[float, float]) -> None:
         since_first = frame.pts - visitor.first_seen
         if not visitor.trajectory or since_first - visitor.trajectory[-1][0] >= self.config.trajectory_interval_s:
-            visitor.trajectory.append((round(since_first, 2), round(feet[0], 4), round(feet[1], 4)))
+            visitor.trajectory.append((round(since_first, 2), round(stands[0], 4), round(stands[1], 4)))
         visitor.engagement.add(self._at(frame.pts), person.box, person.keypoints)
         if self.faces and visitor.confirmed and self.faces.wants(visitor.visit_id, frame.pts):
             self.faces.offer(visitor.visit_id, frame.pts, frame.image, person.box)
@@ -201,7 +201,7 @@ class Pipeline:
     def _follow(self, visitor: _Visitor, box: Box, frame: Frame) -> None:
         elapsed = frame.pts - visitor.last_seen
         if elapsed > 0:
-            (x, y), (lx, ly) = _feet_px(box), _feet_px(visitor.last_box)
+            (x, y), (lx, ly) = feet_px(box), feet_px(visitor.last_box)
             visitor.velocity = ((x - lx) / elapsed, (y - ly) / elapsed)
         visitor.last_seen, visitor.last_box = frame.pts, box
         if self.config.relink_gap_s > 0 and (looks := appearance(frame.image, box)) is not None:
@@ -210,10 +210,6 @@ class Pipeline:
             else:
                 memory = self.config.appearance_memory
                 visitor.appearance = memory * visitor.appearance + (1 - memory) * looks
-
-    def _feet(self, box: Box) -> tuple[float, float]:
-        width, height = self._size
-        return (min(1.0, max(0.0, (box[0] + box[2]) / 2 / width)), min(1.0, max(0.0, box[3] / height)))
 
     def _visitor_for(self, person: TrackedPerson, pts: float, seen: set[int]) -> _Visitor:
         """The visitor of a tracker id: known, re-linked from a recently lost visit, or new.
@@ -235,7 +231,7 @@ class Pipeline:
         if not self._lost:
             return None
         height = person.box[3] - person.box[1]
-        feet = _feet_px(person.box)
+        at_px = feet_px(person.box)
         looks = None
         candidates = []
         for visitor in self._lost.values():
@@ -245,9 +241,9 @@ class Pipeline:
             last_height = visitor.last_box[3] - visitor.last_box[1]
             if not 0.67 <= height / max(last_height, 1e-6) <= 1.5:
                 continue
-            lx, ly = _feet_px(visitor.last_box)
+            lx, ly = feet_px(visitor.last_box)
             expected = (lx + visitor.velocity[0] * gap, ly + visitor.velocity[1] * gap)
-            if np.hypot(feet[0] - expected[0], feet[1] - expected[1]) > self.config.relink_distance * max(
+            if np.hypot(at_px[0] - expected[0], at_px[1] - expected[1]) > self.config.relink_distance * max(
                 height, last_height
             ):
                 continue
@@ -300,10 +296,6 @@ class Pipeline:
         for visitor in sorted({id(v): v for v in self._visitors.values()}.values(), key=lambda v: v.last_seen):
             yield from self._end(visitor, pts)
         yield from self._released(self.geometry.finish(self._at(pts)))
-
-
-def _feet_px(box: Box) -> tuple[float, float]:
-    return (box[0] + box[2]) / 2, box[3]
 
 
 def _prefetched(frames: Iterable[Frame], stages: dict[str, float], depth: int = 4) -> Iterator[Frame]:

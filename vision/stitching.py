@@ -26,8 +26,8 @@ import numpy as np
 
 from vision.appearance import unlike
 from vision.events import Event, LineCrossed, VisitEnded, VisitStarted, ZoneEntered, ZoneExited, ZoneVisit
-from vision.geometry import Point, SceneGeometry
-from vision.tracking import Box
+from vision.geometry import SceneGeometry
+from vision.tracking import Box, feet, feet_px
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,6 @@ class StitchConfig:
     # leaving where another arrives)
 
 
-def _feet(box: Box) -> tuple[float, float]:
-    return (box[0] + box[2]) / 2, box[3]
-
-
 def _height(box: Box) -> float:
     return max(box[3] - box[1], 1e-6)
 
@@ -73,7 +69,7 @@ def _fits(end: Tracklet, start: Tracklet, config: StitchConfig) -> bool:
     if not 1 / config.height_ratio <= ratio <= config.height_ratio:
         return False
     height = max(_height(start.first_box), _height(end.last_box))
-    (x, y), (fx, fy) = _feet(end.last_box), _feet(start.first_box)
+    (x, y), (fx, fy) = feet_px(end.last_box), feet_px(start.first_box)
     expected = (x + end.velocity[0] * min(gap, 1.0), y + end.velocity[1] * min(gap, 1.0))  # heading, not dead-reckoning
     off = min(np.hypot(fx - expected[0], fy - expected[1]), np.hypot(fx - x, fy - y)) / height
     if off > config.distance + config.distance_per_s * gap or _opposed(end.velocity, start.start_velocity,
@@ -189,17 +185,12 @@ def _at_edge(moment: datetime, edge: datetime) -> bool:
     return abs((moment - edge).total_seconds()) <= JOIN_TOLERANCE_S
 
 
-def _normalised_feet(box: Box, frame_size: tuple[int, int]) -> Point:
-    x, y = _feet(box)
-    return min(1.0, max(0.0, x / frame_size[0])), min(1.0, max(0.0, y / frame_size[1]))
-
-
 def _hidden_crossings(
     person: int, before: Tracklet, after: Tracklet, at: datetime, geometry: SceneGeometry,
     frame_size: tuple[int, int], dead_band: float,
 ) -> list[LineCrossed]:  # fmt: skip
     """The lines the person passed while hidden: vanished on one side, reappeared on the other."""
-    a, b = _normalised_feet(before.last_box, frame_size), _normalised_feet(after.first_box, frame_size)
+    a, b = feet(before.last_box, frame_size), feet(after.first_box, frame_size)
     crossings = []
     for line in geometry.lines:
         side_a, side_b = line.side(a, dead_band), line.side(b, dead_band)

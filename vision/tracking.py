@@ -21,6 +21,19 @@ import numpy as np
 from vision.models import ModelStore
 
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels
+
+
+def feet_px(box: Box) -> tuple[float, float]:
+    """Where a person stands: the bottom centre of their box, in pixels."""
+    return (box[0] + box[2]) / 2, box[3]
+
+
+def feet(box: Box, frame_size: tuple[int, int]) -> tuple[float, float]:
+    """Where a person stands as zones and lines are drawn: `feet_px` over the frame's size, clamped to 0..1."""
+    x, y = feet_px(box)
+    return min(1.0, max(0.0, x / frame_size[0])), min(1.0, max(0.0, y / frame_size[1]))
+
+
 PERSON = 0  # COCO class id
 TRACKERS_DIR = Path(__file__).parent / "trackers"
 
