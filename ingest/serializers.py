@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
@@ -7,7 +8,9 @@ from ingest.models import CountAudit, ReviewClip, VideoJob
 from ingest.services import venue_local
 from venues.models import Camera, CountingLine
 from venues.serializers import ScopedRelatedField
-from vision.sources import VIDEO_SUFFIXES, UnsafeUrl, check_url, human_size
+from venues.validators import validate_stream_url
+from vision.egress import UnsafeUrl, check_url
+from vision.sources import VIDEO_SUFFIXES, human_size
 
 # The first bytes of the containers OpenCV/FFmpeg decode here (checked besides the file name).
 _SIGNATURES = (
@@ -49,16 +52,6 @@ def validate_video_url(url: str) -> None:
         )  # fmt: skip
     except UnsafeUrl as error:
         raise serializers.ValidationError(str(error)) from error
-
-
-def validate_stream_url(url: str) -> None:
-    try:
-        check_url(
-            url, schemes=("rtsp", "rtsps", "http", "https"), allowed_hosts=None,
-            allow_private=settings.VIDEO_URL_ALLOW_PRIVATE,
-        )  # fmt: skip
-    except UnsafeUrl as error:
-        raise serializers.ValidationError({"stream": [f"The camera's stream URL is refused: {error}"]}) from error
 
 
 class ReviewClipSerializer(serializers.ModelSerializer):
@@ -136,7 +129,10 @@ class VideoJobCreateSerializer(_JobInput):
             camera = attrs["camera"]
             if not camera.stream_url:
                 raise serializers.ValidationError({"stream": [f"Camera {camera.name!r} has no stream URL."]})
-            validate_stream_url(camera.stream_url)
+            try:
+                validate_stream_url(camera.stream_url)
+            except DjangoValidationError as error:
+                raise serializers.ValidationError({"stream": error.messages}) from error
         return attrs
 
 

@@ -27,6 +27,7 @@ from venues.models import Camera, Tenant
 from venues.services import camera_detection_scale_save, camera_snapshot_save
 from vision.annotate import faces_blur
 from vision.clips import ReviewClipRecorder
+from vision.egress import address_policy
 from vision.events import Event, VisitEnded
 from vision.faces import FACE_PX_NEEDED, FACE_SHARE_OF_HEIGHT, FaceAnalyzer, TrackFaceSampler
 from vision.geometry import Line, SceneGeometry, Zone
@@ -114,15 +115,17 @@ def pipeline_for(camera, frame_size: tuple[int, int]) -> tuple[Pipeline, dict[st
 
 @contextmanager
 def footage(job: VideoJob, stop: threading.Event):
-    """The job's frame source: the uploaded file, the downloaded URL, or the live stream."""
+    """The job's frame source: the uploaded file, the downloaded URL, or the live stream; outside addresses are
+    checked again at every connection (vision.egress), whatever was checked when the job was made."""
+    allowed = address_policy(settings.VIDEO_URL_ALLOW_PRIVATE)
     if job.source == VideoJob.Source.UPLOAD:
         yield VideoFileSource(job.upload.path)
     elif job.source == VideoJob.Source.URL:
         limits = DownloadLimits(settings.VIDEO_URL_MAX_BYTES, settings.VIDEO_URL_MAX_SECONDS)
         with tempfile.TemporaryDirectory(prefix="video-job-") as folder:
-            yield VideoFileSource(download_video(job.source_url, Path(folder), limits))
+            yield VideoFileSource(download_video(job.source_url, Path(folder), limits, allowed))
     else:
-        yield StreamSource(job.source_url, stop)
+        yield StreamSource(job.source_url, stop, allowed)
 
 
 class CameraSnapshot:

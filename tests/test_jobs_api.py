@@ -263,6 +263,21 @@ def test_a_refused_stream_url_names_the_stream_field(world_a, owner, settings):
     assert list(response.json()) == ["stream"]
 
 
+def test_a_camera_stream_url_on_a_private_address_is_refused_when_saved(world_a, owner, settings):
+    settings.VIDEO_URL_ALLOW_PRIVATE = False
+    url = reverse("camera-detail", args=[world_a.camera.pk])
+    refused = owner.patch(url, {"stream_url": "rtsp://user:pw@10.0.0.7:554/live"}, format="json")
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "stream_url": ["The camera's stream URL is refused: 10.0.0.7 points to a private or reserved address "
+                       "(10.0.0.7); it is not accepted."]
+    }  # fmt: skip
+    world_a.camera.refresh_from_db()
+    assert world_a.camera.stream_url == ""
+    settings.VIDEO_URL_ALLOW_PRIVATE = True  # an on-premises install that enables private sources
+    assert owner.patch(url, {"stream_url": "rtsp://10.0.0.7:554/live"}, format="json").status_code == 200
+
+
 # --- Batches ---------------------------------------------------------------------------------------
 
 

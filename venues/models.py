@@ -17,6 +17,7 @@ from venues.validators import (
     validate_loyalty_tiers,
     validate_opening_hours,
     validate_polygon,
+    validate_stream_url,
     validate_time_zone,
 )
 
@@ -178,7 +179,7 @@ class Camera(TenantOwned):
     stream_url = models.CharField(
         max_length=500,
         blank=True,
-        validators=[URLValidator(schemes=["rtsp", "rtsps", "http", "https"])],
+        validators=[URLValidator(schemes=["rtsp", "rtsps", "http", "https"]), validate_stream_url],
         help_text="Optional live stream, rtsp:// or http(s)://.",
     )
 

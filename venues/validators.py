@@ -5,7 +5,10 @@ import re
 import zoneinfo
 from functools import cache
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from vision.egress import UnsafeUrl, check_url
 
 SUPPORTED_YEARS = (2000, 2100)  # times and days outside these years are a wrong clock or a typo, not footfall
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -122,3 +125,15 @@ def validate_loyalty_tiers(value) -> None:
         raise ValidationError("Visit days must be whole numbers from 2 to 1000.")
     if days != sorted(set(days)):
         raise ValidationError("Each tier must need more visit days than the tier below it.")
+
+
+def validate_stream_url(value: str) -> None:
+    """A camera stream must reach the public internet (or, where an on-premises install allows private sources,
+    any address); checked again on the address actually opened (vision.egress.pinned_url)."""
+    try:
+        check_url(
+            value, schemes=("rtsp", "rtsps", "http", "https"), allowed_hosts=None,
+            allow_private=settings.VIDEO_URL_ALLOW_PRIVATE,
+        )  # fmt: skip
+    except UnsafeUrl as error:
+        raise ValidationError(f"The camera's stream URL is refused: {error}") from error

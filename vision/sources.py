@@ -8,8 +8,6 @@ the start of the footage; frames in between are skipped without being converted 
 from __future__ import annotations
 
 import configparser
-import ipaddress
-import socket
 import struct
 import threading
 import time
@@ -17,10 +15,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import cv2
 import numpy as np
+
+from vision.egress import AddressPolicy, EgressProxy, UnsafeUrl, pinned_url
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
@@ -121,10 +120,14 @@ class StreamSource:
     """A live RTSP/HTTP stream, read until `stop` is set. Presentation times are the wall clock since
     the stream was opened: for live footage that is footage time."""
 
-    def __init__(self, url: str, stop: threading.Event, open_timeout_s: float = 15.0):
+    def __init__(self, url: str, stop: threading.Event, allowed: AddressPolicy, open_timeout_s: float = 15.0):
         self.url, self.stop = url, stop
+        try:
+            address_url = pinned_url(url, allowed)  # opened on the address checked now, not on a later lookup
+        except UnsafeUrl as error:
+            raise SourceError(f"The stream URL is refused: {error}") from error
         self._capture = cv2.VideoCapture(
-            url, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(open_timeout_s * 1000)]
+            address_url, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(open_timeout_s * 1000)]
         )
         if not self._capture.isOpened():
             raise SourceError("Could not connect to the stream: check its URL and that the camera is reachable.")
@@ -173,39 +176,7 @@ def mp4_creation_time(path: Path) -> datetime | None:
     return recorded if datetime(1990, 1, 1, tzinfo=UTC) < recorded < datetime.now(UTC) + timedelta(days=1) else None
 
 
-# --- Video URLs: checked before anything is fetched ----------------------------------------------
-
-
-class UnsafeUrl(ValueError):
-    """A video URL that is not allowed; the message says why."""
-
-
-def check_url(url: str, *, schemes: tuple[str, ...], allowed_hosts: list[str] | None, allow_private: bool) -> None:
-    """Refuse a URL whose scheme is not in `schemes`, whose host is not on `allowed_hosts` (a listed domain
-    covers its subdomains; None: any host), or that resolves to a private, loopback, link-local or otherwise
-    non-public address (unless `allow_private`, for on-premises installs)."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError as error:
-        raise UnsafeUrl("The URL's port is not a valid port number.") from error
-    if parts.scheme not in schemes:
-        raise UnsafeUrl(f"Only {', '.join(s + '://' for s in schemes)} URLs are accepted.")
-    host = (parts.hostname or "").lower().rstrip(".")
-    if not host:
-        raise UnsafeUrl("The URL has no host.")
-    if allowed_hosts is not None and not any(host == h or host.endswith("." + h) for h in allowed_hosts):
-        raise UnsafeUrl(f"Videos from {host} are not accepted; allowed hosts: {', '.join(allowed_hosts) or 'none'}.")
-    if allow_private:
-        return
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)}
-    except (socket.gaierror, UnicodeError) as error:
-        raise UnsafeUrl(f"The host {host} does not resolve.") from error
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global or ip.is_multicast:
-            raise UnsafeUrl(f"{host} points to a private or reserved address ({ip}); it is not accepted.")
+# --- Video URLs: every connection checked (vision.egress) -----------------------------------------
 
 
 @dataclass(frozen=True)
@@ -214,8 +185,9 @@ class DownloadLimits:
     max_seconds: float
 
 
-def download_video(url: str, folder: Path, limits: DownloadLimits) -> Path:
-    """Fetch a video with yt-dlp (page URLs of video sites and direct file links alike) within the limits."""
+def download_video(url: str, folder: Path, limits: DownloadLimits, allowed: AddressPolicy) -> Path:
+    """Fetch a video with yt-dlp (page URLs of video sites and direct file links alike) within the limits, every
+    request through an `EgressProxy` that refuses addresses `allowed` refuses."""
     from yt_dlp import YoutubeDL
     from yt_dlp.utils import DownloadError
 
@@ -234,9 +206,10 @@ def download_video(url: str, folder: Path, limits: DownloadLimits) -> Path:
         "noprogress": True,
         "socket_timeout": 30,
         "retries": 2,
+        "hls_prefer_native": True,  # segments fetched by yt-dlp itself, through the proxy, not by ffmpeg
     }
     try:
-        with YoutubeDL(options) as ydl:
+        with EgressProxy(allowed) as proxy, YoutubeDL({**options, "proxy": proxy.url}) as ydl:
             info = ydl.extract_info(url, download=True)
     except DownloadError as error:
         raise SourceError(f"The video could not be downloaded: {str(error).removeprefix('ERROR: ')}") from error

@@ -1,5 +1,5 @@
 """Frame sources on real footage, the MP4 recording time, URL safety checks, and downloads/streams from a
-local HTTP server (loopback only: nothing here reaches the internet)."""
+local HTTP server (loopback only, allowed as an on-premises install allows it: nothing here reaches the internet)."""
 
 import contextlib
 import functools
@@ -16,14 +16,13 @@ from pathlib import Path
 import pytest
 
 from tests.vision.footage import FOOTAGE_DIR
+from vision.egress import UnsafeUrl, any_address, check_url
 from vision.sources import (
     DownloadLimits,
     ImageFolderSource,
     SourceError,
     StreamSource,
-    UnsafeUrl,
     VideoFileSource,
-    check_url,
     download_video,
     mp4_creation_time,
 )
@@ -247,7 +246,9 @@ def http_base(tmp_path_factory):
 
 def test_download_a_direct_video_link(http_base, tmp_path):
     base, _ = http_base
-    path = download_video(f"{base}/clip.mp4", tmp_path, DownloadLimits(max_bytes=10_000_000, max_seconds=600))
+    path = download_video(
+        f"{base}/clip.mp4", tmp_path, DownloadLimits(max_bytes=10_000_000, max_seconds=600), any_address
+    )
     assert path.parent == tmp_path and path.suffix == ".mp4"
     assert path.read_bytes() == CLIP.read_bytes()
     source = VideoFileSource(path)
@@ -260,21 +261,23 @@ def test_a_download_over_the_size_limit_is_refused(http_base, tmp_path):
     with pytest.raises(
         SourceError, match=r"^The video was not downloaded: it is larger than the limit of 1000 bytes\.$"
     ):
-        download_video(f"{base}/clip.mp4", tmp_path, DownloadLimits(max_bytes=1000, max_seconds=600))
+        download_video(f"{base}/clip.mp4", tmp_path, DownloadLimits(max_bytes=1000, max_seconds=600), any_address)
     assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
 
 
 def test_the_size_limit_message_states_the_limit(http_base, tmp_path):
     base, _ = http_base
     with pytest.raises(SourceError) as error:
-        download_video(f"{base}/clip.mp4", tmp_path, DownloadLimits(max_bytes=1000, max_seconds=600))
+        download_video(f"{base}/clip.mp4", tmp_path, DownloadLimits(max_bytes=1000, max_seconds=600), any_address)
     assert " 0 MB" not in str(error.value)
 
 
 def test_a_missing_video_gives_a_readable_error(http_base, tmp_path):
     base, _ = http_base
     with pytest.raises(SourceError) as error:
-        download_video(f"{base}/missing.mp4", tmp_path, DownloadLimits(max_bytes=10_000_000, max_seconds=600))
+        download_video(
+            f"{base}/missing.mp4", tmp_path, DownloadLimits(max_bytes=10_000_000, max_seconds=600), any_address
+        )
     message = str(error.value)
     assert message.startswith("The video could not be downloaded: ")
     assert "HTTP Error 404" in message and "ERROR:" not in message
@@ -290,14 +293,16 @@ def test_a_video_longer_than_allowed_says_so(http_base, tmp_path):
         "</script></head><body></body></html>"
     )
     with pytest.raises(SourceError) as error:
-        download_video(f"{base}/long.html", tmp_path, DownloadLimits(max_bytes=10_000_000, max_seconds=600))
+        download_video(
+            f"{base}/long.html", tmp_path, DownloadLimits(max_bytes=10_000_000, max_seconds=600), any_address
+        )
     assert "7200" in str(error.value) and "600" in str(error.value)
 
 
 def test_a_stream_is_read_until_stopped(http_base):
     base, _ = http_base
     stop = threading.Event()
-    source = StreamSource(f"{base}/clip.mp4", stop, open_timeout_s=5)
+    source = StreamSource(f"{base}/clip.mp4", stop, any_address, open_timeout_s=5)
     assert (source.info.width, source.info.height, source.info.frame_count) == (640, 480, None)
     assert datetime.now(UTC) - source.info.recorded_at < timedelta(seconds=30)
     frames = []
@@ -315,7 +320,7 @@ def test_a_stream_is_read_until_stopped(http_base):
 
 def test_a_stream_that_ends_raises_source_error(http_base):
     base, _ = http_base
-    source = StreamSource(f"{base}/clip.mp4", threading.Event(), open_timeout_s=5)
+    source = StreamSource(f"{base}/clip.mp4", threading.Event(), any_address, open_timeout_s=5)
     seen = 0
     with pytest.raises(SourceError, match=r"^The stream stopped sending video\.$"):
         for _ in source.frames(None):
@@ -329,5 +334,5 @@ def test_a_stream_on_a_closed_port_fails_promptly():
         port = probe.getsockname()[1]
     started = time.monotonic()
     with pytest.raises(SourceError, match="Could not connect to the stream"):
-        StreamSource(f"http://127.0.0.1:{port}/live.mp4", threading.Event(), open_timeout_s=2)
+        StreamSource(f"http://127.0.0.1:{port}/live.mp4", threading.Event(), any_address, open_timeout_s=2)
     assert time.monotonic() - started < 3
