@@ -9,6 +9,10 @@ from celery.schedules import crontab
 _every = float(os.environ.get("SCHEDULE_SECONDS", 0)) or None
 
 BEAT_SCHEDULE = {
+    "video-jobs-recover": {
+        "task": "ingest.tasks.video_jobs_recover_all",
+        "schedule": _every or 60.0,  # a dead worker's job is queued again within VIDEO_JOB_LOST_AFTER_SECONDS + 1 min
+    },
     "reid-embeddings-expire": {
         "task": "reid.tasks.embeddings_expire_all",
         "schedule": _every or crontab(minute=17),  # hourly: an embedding outlives its retention by an hour at most

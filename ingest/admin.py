@@ -1,19 +1,41 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import admin, messages
+from django.utils import timezone
 
 from ingest.models import LineCrossing, QueueEvent, ReviewClip, VideoJob, Visit, ZoneEvent
 from ingest.services import video_job_cancel, video_job_retry, video_job_retry_refusal
 
 
+class StuckFilter(admin.SimpleListFilter):
+    """Jobs the recovery sweep will act on: running with a stopped heartbeat, or queued but never sent."""
+
+    title, parameter_name = "stuck", "stuck"
+
+    def lookups(self, request, model_admin):
+        return [("lost", "Running, heartbeat stopped"), ("unsent", "Queued, not sent to the broker")]
+
+    def queryset(self, request, queryset):
+        lost_before = timezone.now() - timedelta(seconds=settings.VIDEO_JOB_LOST_AFTER_SECONDS)
+        if self.value() == "lost":
+            return queryset.filter(status=VideoJob.Status.RUNNING, heartbeat_at__lt=lost_before)
+        if self.value() == "unsent":
+            return queryset.filter(status=VideoJob.Status.QUEUED, enqueued_at__isnull=True)
+        return queryset
+
+
 @admin.register(VideoJob)
 class VideoJobAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "original_name", "camera", "tenant", "status", "progress", "visits_found", "created_at"]
-    list_filter = ["tenant", "status", "source"]
+    list_display = ["__str__", "original_name", "camera", "tenant", "status", "progress", "visits_found", "attempts",
+                    "heartbeat_at", "created_at"]  # fmt: skip
+    list_filter = ["tenant", "status", StuckFilter, "source"]
     search_fields = ["original_name", "source_url", "camera__name", "venue__name"]
     list_select_related = ["camera__venue", "tenant"]
     fields = ["camera", "source", "source_url", "upload", "original_name", "recording_start", "status", "error",
               "frames_done", "frames_total", "video_seconds_done", "video_seconds_total", "rate", "visits_found",
-              "stage_seconds", "attempts", "created_by", "created_at", "started_at", "finished_at",
-              "cancel_requested_at"]  # fmt: skip
+              "stage_seconds", "attempts", "created_by", "created_at", "enqueued_at", "started_at", "heartbeat_at",
+              "finished_at", "cancel_requested_at"]  # fmt: skip
     readonly_fields = [f for f in fields if f != "recording_start"]
     actions = ["cancel_selected", "retry_selected"]
 

@@ -58,6 +58,15 @@ class VideoJob(TenantOwned):
     finished_at = models.DateTimeField(null=True, blank=True)
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When its task last reached the broker; empty while the broker could not be reached (the recovery "
+        "sweep sends it again).",
+    )  # fmt: skip
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="The running worker's last sign of life; a running job whose heartbeat stops is queued again.",
+    )  # fmt: skip
     clip_requested = models.BooleanField(
         default=False, help_text="Each run also makes an annotated review clip of the footage's first minutes."
     )

@@ -1,16 +1,22 @@
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from ingest.models import CountAudit, LineCrossing, ReviewClip, VideoJob
 from venues.models import Tenant
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from vision.clips import ClipInfo
@@ -74,9 +80,9 @@ def video_job_retry_refusal(job: VideoJob) -> tuple[str, str] | None:
 def video_job_retry(job: VideoJob) -> VideoJob:
     """Run a finished job again (see `video_job_retry_refusal` first); its new events replace the old ones."""
     job.status, job.error, job.cancel_requested_at, job.finished_at = VideoJob.Status.QUEUED, "", None, None
-    job.frames_done, job.video_seconds_done, job.rate = 0, 0.0, None
+    job.frames_done, job.video_seconds_done, job.rate, job.enqueued_at = 0, 0.0, None, None
     job.save(update_fields=["status", "error", "cancel_requested_at", "finished_at", "frames_done",
-                            "video_seconds_done", "rate"])  # fmt: skip
+                            "video_seconds_done", "rate", "enqueued_at"])  # fmt: skip
     _enqueue(job)
     return job
 
@@ -116,9 +122,53 @@ def review_clips_expire(now: datetime | None = None) -> int:
 
 
 def _enqueue(job: VideoJob) -> None:
+    transaction.on_commit(lambda: video_job_send(job))
+
+
+def video_job_send(job: VideoJob) -> bool:
+    """Hand a queued job to the vision workers' broker. When the broker cannot be reached the job stays queued with
+    no `enqueued_at`, the request that made it still succeeds, and `video_jobs_recover` sends it once it can."""
     from ingest.tasks import video_job_process
 
-    transaction.on_commit(lambda: video_job_process.delay(job.pk, job.tenant_id))
+    try:
+        video_job_process.apply_async((job.pk, job.tenant_id), retry=False)
+    except BrokerUnavailable as error:
+        logger.warning("video job %s stays queued until the broker is back: %s", job.pk, error)
+        return False
+    job.enqueued_at = timezone.now()
+    VideoJob.objects.filter(pk=job.pk).update(enqueued_at=job.enqueued_at)
+    return True
+
+
+def video_jobs_recover(now: datetime | None = None) -> dict[str, int]:
+    """Scheduled every minute (config/schedules.py), in the active scope: no job is lost or stuck.
+    - A running job whose heartbeat stopped (its worker died) is queued again, or failed with a plain reason once it
+      has had VIDEO_JOB_MAX_ATTEMPTS runs; a re-run replaces the earlier run's events, so nothing counts twice.
+    - A queued job whose task never reached the broker (it was down) is sent; so is one sent long ago, in case the
+      broker lost it (a second delivery finds the job claimed or finished and ends)."""
+    now = now or timezone.now()
+    lost_before = now - timedelta(seconds=settings.VIDEO_JOB_LOST_AFTER_SECONDS)
+    taken_back = failed = 0
+    lost = VideoJob.objects.filter(status=VideoJob.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=lost_before) | Q(heartbeat_at__isnull=True, started_at__lt=lost_before)
+    )
+    for job in lost:
+        if job.attempts >= settings.VIDEO_JOB_MAX_ATTEMPTS:
+            job.status, job.finished_at = VideoJob.Status.FAILED, now
+            job.error = (f"The worker running this job stopped {job.attempts} times before it finished; retry it once "
+                         "the vision workers are healthy.")  # fmt: skip
+            job.save(update_fields=["status", "error", "finished_at"])
+            failed += 1
+        elif VideoJob.objects.filter(pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at).update(
+            status=VideoJob.Status.QUEUED, enqueued_at=None
+        ):  # unless its worker came back meanwhile
+            taken_back += 1
+    resend_before = now - timedelta(seconds=settings.VIDEO_JOB_RESEND_AFTER_SECONDS)
+    unsent = VideoJob.objects.filter(status=VideoJob.Status.QUEUED).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=resend_before)
+    )
+    sent = sum(video_job_send(job) for job in unsent)
+    return {"taken_back": taken_back, "failed": failed, "sent": sent}
 
 
 class AuditRefused(ValueError):

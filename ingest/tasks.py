@@ -1,8 +1,9 @@
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 
 from ingest.models import VideoJob
-from ingest.services import review_clips_expire
+from ingest.services import review_clips_expire, video_jobs_recover
 from ingest.video import video_job_fail, video_job_run
 from venues.models import Tenant
 from venues.tenancy import all_tenants, tenant_scope
@@ -12,7 +13,8 @@ MAX_RETRIES = 3
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def video_job_process(self, job_id: int, tenant_id: int) -> str:
-    """Run one video job on a vision worker. Database hiccups are retried; a re-run replaces its events."""
+    """Run one video job on a vision worker. Database hiccups are retried once the job's heartbeat has expired, so
+    that the retry can claim it again; a re-run replaces its events."""
     with tenant_scope(Tenant.objects.get(pk=tenant_id)):
         job = VideoJob.objects.select_related("camera").get(pk=job_id)
         try:
@@ -21,7 +23,8 @@ def video_job_process(self, job_id: int, tenant_id: int) -> str:
             if self.request.retries >= MAX_RETRIES:
                 video_job_fail(job, "The database was unavailable; try again later.")
                 raise
-            raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
+            countdown = settings.VIDEO_JOB_LOST_AFTER_SECONDS + 2 ** (self.request.retries + 1)
+            raise self.retry(exc=error, countdown=countdown) from error
 
 
 @shared_task
@@ -29,3 +32,10 @@ def review_clips_expire_all() -> int:
     """Scheduled (config/schedules.py): review clips past their tenant's retention are deleted, file and row."""
     with all_tenants():
         return review_clips_expire()
+
+
+@shared_task
+def video_jobs_recover_all() -> dict[str, int]:
+    """Scheduled every minute (config/schedules.py): jobs of dead workers and unsent jobs go back to the queue."""
+    with all_tenants():
+        return video_jobs_recover()

@@ -13,11 +13,13 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ingest.models import VideoJob
@@ -25,6 +27,7 @@ from ingest.services import review_clip_save
 from ingest.writer import Origin, events_write, job_events_clear
 from venues.models import Camera, Tenant
 from venues.services import camera_detection_scale_save, camera_snapshot_save
+from venues.tenancy import all_tenants
 from vision.annotate import faces_blur
 from vision.clips import ReviewClipRecorder
 from vision.egress import address_policy
@@ -215,6 +218,44 @@ class _Reporter:
         return self.cancelled
 
 
+def _claim(job: VideoJob) -> bool:
+    """Take the job for this run: it must be queued, or running with a heartbeat that stopped (its worker died).
+    A second delivery of the task while another worker runs the job finds it claimed and leaves it."""
+    now = timezone.now()
+    lost_before = now - timedelta(seconds=settings.VIDEO_JOB_LOST_AFTER_SECONDS)
+    claimable = Q(status=VideoJob.Status.QUEUED) | Q(status=VideoJob.Status.RUNNING, heartbeat_at__lt=lost_before)
+    claimed = VideoJob.objects.filter(claimable, pk=job.pk).update(
+        status=VideoJob.Status.RUNNING, started_at=now, heartbeat_at=now, error="", warning="",
+        attempts=F("attempts") + 1,
+    )  # fmt: skip
+    job.refresh_from_db()
+    return bool(claimed)
+
+
+@contextmanager
+def _heartbeat(job: VideoJob):
+    """Marks the job alive every VIDEO_JOB_HEARTBEAT_SECONDS while it runs, from a thread of its own: a download or
+    a slow model load saves no progress, yet the worker is alive. The thread has its own database connection."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        with all_tenants():
+            while not stop.wait(settings.VIDEO_JOB_HEARTBEAT_SECONDS):
+                try:
+                    VideoJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
+                except DatabaseError:
+                    logger.warning("video job %s: heartbeat not saved", job.pk, exc_info=True)
+        connection.close()
+
+    thread = threading.Thread(target=beat, name=f"job-{job.pk}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def video_job_fail(job: VideoJob, reason: str) -> None:
     _finish(job, VideoJob.Status.FAILED, reason)
 
@@ -233,13 +274,12 @@ def video_job_run(job: VideoJob, on_progress: Callable[[VideoJob], None] | None 
     if job.cancel_requested_at:
         _finish(job, VideoJob.Status.CANCELLED)
         return job
-    job.status, job.started_at, job.error, job.warning = VideoJob.Status.RUNNING, timezone.now(), "", ""
-    job.attempts += 1
-    job.save(update_fields=["status", "started_at", "error", "warning", "attempts"])
+    if not _claim(job):
+        return job
     stop = threading.Event()
     reporter = _Reporter(job, on_progress)
     try:
-        with footage(job, stop) as source:
+        with _heartbeat(job), footage(job, stop) as source:
             info = source.info
             job.frames_total = (
                 round(info.frame_count * settings.VISION_ANALYSIS_FPS / info.fps) if info.frame_count else None
