@@ -9,5 +9,6 @@ os.environ.setdefault("DATABASE_POOL_SIZE", "10")
 django_application = get_asgi_application()
 
 from analytics.live import LiveStreams  # noqa: E402 (needs the apps loaded)
+from ingest.uploads import RequestBodyLimitASGI  # noqa: E402
 
-application = LiveStreams(django_application)
+application = RequestBodyLimitASGI(LiveStreams(django_application))

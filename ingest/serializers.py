@@ -10,7 +10,7 @@ from venues.models import Camera, CountingLine
 from venues.serializers import ScopedRelatedField
 from venues.validators import validate_stream_url
 from vision.egress import UnsafeUrl, check_url
-from vision.sources import VIDEO_SUFFIXES, human_size
+from vision.sources import VIDEO_SUFFIXES
 
 # The first bytes of the containers OpenCV/FFmpeg decode here (checked besides the file name).
 _SIGNATURES = (
@@ -32,10 +32,6 @@ def validate_video_upload(upload) -> None:
     name = upload.name or ""
     if not name.lower().endswith(VIDEO_SUFFIXES):
         raise serializers.ValidationError(f"{name!r} is not a video file: use one of {', '.join(VIDEO_SUFFIXES)}.")
-    if upload.size > settings.VIDEO_UPLOAD_MAX_BYTES:
-        raise serializers.ValidationError(
-            f"{name!r} is {human_size(upload.size)}; the limit is {human_size(settings.VIDEO_UPLOAD_MAX_BYTES)}."
-        )
     head = upload.read(3 * _TS_PACKET)
     upload.seek(0)
     if not _is_video_container(head):

@@ -127,11 +127,11 @@ def test_a_bad_file_is_refused_in_plain_words_and_nothing_is_stored(world_a, own
     assert not (Path(settings.MEDIA_ROOT) / "uploads").exists()
 
 
-def test_a_too_large_file_names_its_size_and_the_limit(world_a, owner, settings):
+def test_a_too_large_file_is_stopped_naming_the_file_and_the_limit(world_a, owner, settings):
     settings.VIDEO_UPLOAD_MAX_BYTES = 100_000  # the clip is ~300 kB
     response = owner.post(CREATE, {"camera": world_a.camera.pk, "files": [clip()]})
-    assert response.status_code == 400
-    assert said(response) == ["'TUD-Campus.mp4' is 298 kB; the limit is 97.7 kB."]
+    assert response.status_code == 413
+    assert said(response) == ["'TUD-Campus.mp4' is larger than the limit of 97.7 kB; it was not kept."]
 
 
 def test_each_refused_url_is_named_in_plain_words(world_a, owner):

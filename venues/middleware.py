@@ -1,6 +1,3 @@
-from django.conf import settings
-from django.http import JsonResponse
-
 from venues.selectors import session_membership
 from venues.tenancy import request_scope, scope_activate
 
@@ -29,23 +26,3 @@ class TenantMiddleware:
         is_admin_view = hasattr(view_func, "admin_site") or hasattr(view_func, "model_admin")
         if is_admin_view and request.user.is_active and request.user.is_staff:
             scope_activate(all_tenants=True)
-
-
-class ApiBodyLimitMiddleware:
-    """An API request whose body is larger than API_MAX_BODY_BYTES is answered at once with a JSON 413 that says the
-    limit, before anything reads the body (Django's own limit would answer an HTML 400 from deep inside). Video
-    uploads are multipart files, streamed to disk under their own limit (VIDEO_UPLOAD_MAX_BYTES)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        limit = settings.API_MAX_BODY_BYTES
-        size = request.META.get("CONTENT_LENGTH") or "0"
-        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
-        if request.path.startswith("/api/") and not multipart and size.isdigit() and int(size) > limit:
-            return JsonResponse(
-                {"detail": f"The request body is {int(size):,} bytes; at most {limit:,} are accepted "
-                 "(send a large batch of events as several batches)."}, status=413,
-            )  # fmt: skip
-        return self.get_response(request)

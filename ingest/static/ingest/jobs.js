@@ -25,7 +25,7 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     request.addEventListener("load", function () {
       done();
-      if ([201, 400, 403].indexOf(request.status) >= 0) {
+      if ([201, 400, 403, 413].indexOf(request.status) >= 0) {
         result.innerHTML = request.responseText; // the view's own fragment
       } else {
         result.innerHTML = '<ul class="errorlist"><li></li></ul>';
