@@ -1,7 +1,6 @@
 """Settings, all from the environment (django-environ). See .env.example for every variable."""
 
 import os
-import secrets
 from pathlib import Path
 
 import environ
@@ -11,29 +10,15 @@ from config.schedules import BEAT_SCHEDULE
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+environ.Env.read_env(os.environ.get("DJANGO_ENV_FILE", BASE_DIR / ".env"))  # scripts/_setup.sh writes .env
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-
-
-def _checkout_secret_key() -> str:
-    """A random key made once for this checkout and kept beside it (`.secret_key`, git-ignored, owner-only), so no
-    secret written in the repository ever signs anything; a deployment sets DJANGO_SECRET_KEY (required there)."""
-    path = BASE_DIR / ".secret_key"
-    if not path.exists():
-        made = path.with_name(f".secret_key.{os.getpid()}")
-        made.write_text(secrets.token_urlsafe(50))
-        made.chmod(0o600)
-        try:
-            os.link(made, path)  # appears whole or not at all, once, however many processes start together
-        except FileExistsError:
-            pass
-        finally:
-            made.unlink()
-    return path.read_text().strip()
-
-
-SECRET_KEY = env("DJANGO_SECRET_KEY", default=None) or (_checkout_secret_key() if DEBUG else env("DJANGO_SECRET_KEY"))
+DEBUG = env.bool("DJANGO_DEBUG", default=False)  # tracebacks in error pages only when asked for
+# Each install has its own: scripts/_setup.sh makes one in the git-ignored .env; a deployment sets it. No key written
+# in the repository ever signs anything.
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+# Served behind TLS (the default, as deployed): secure cookies, HSTS and a redirect to https. scripts/run.sh serves
+# plain HTTP on this machine, so its .env says DJANGO_HTTPS=false.
+HTTPS = env.bool("DJANGO_HTTPS", default=True)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -57,7 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "venues.middleware.ApiBodyLimitMiddleware",
+    "ingest.uploads.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -130,10 +115,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
+        if HTTPS and not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+WHITENOISE_USE_FINDERS = DEBUG or not HTTPS  # served from the apps' folders where nothing ran collectstatic
 
 # --- Email: a real backend chosen by URL (smtp://host:port in docker-compose's mail catcher) -----
 if env("EMAIL_URL", default=""):
@@ -144,12 +131,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Retail Analytics <norepl
 
 # --- Security (checked by `manage.py check --deploy` with DJANGO_DEBUG=false) ------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=HTTPS)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
 X_FRAME_OPTIONS = "DENY"
 
 # --- REST API ----------------------------------------------------------------------------------
@@ -182,7 +169,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery: Redis broker and results, a `vision` queue for video workers -----------------------
 CELERY_BROKER_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
-CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+CELERY_TASK_IGNORE_RESULT = True  # nothing waits on a task: outcomes are stored where they belong (a job, an alert)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -191,6 +178,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # config/schedules.py
+# a task whose worker died is delivered again after this long (the recovery sweep usually takes the job back first);
+# a delivery of a job that is running elsewhere finds it claimed and ends; the broker is given up on within seconds
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 300, "socket_connect_timeout": 3, "socket_timeout": 10,
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.25,  # a sender waits under a second, not 6 s
+}  # fmt: skip
 CELERY_TASK_ROUTES = {"ingest.tasks.video_job_process": {"queue": "vision"}}  # video work: GPU/CPU vision workers
 
 # --- Live event stream (ingest.live publishes, analytics.live follows) -----------------------------
@@ -222,6 +215,13 @@ VIDEO_URL_ALLOW_PRIVATE = env.bool("VIDEO_URL_ALLOW_PRIVATE", default=False)  # 
 VIDEO_URL_MAX_BYTES = env.int("VIDEO_URL_MAX_BYTES", default=1024**3)
 VIDEO_URL_MAX_SECONDS = env.float("VIDEO_URL_MAX_SECONDS", default=4 * 3600)
 VIDEO_JOB_PROGRESS_SECONDS = 1.0  # progress is saved, and cancellation noticed, about this often
+# Jobs that are never lost (ingest.services.video_jobs_recover, every minute on the beat schedule): a running job
+# marks itself alive this often, is taken back and queued again when its mark is older than LOST_AFTER (its worker
+# died), at most MAX_ATTEMPTS runs in all; a queued job whose task never reached the broker is sent again.
+VIDEO_JOB_HEARTBEAT_SECONDS = env.float("VIDEO_JOB_HEARTBEAT_SECONDS", default=10.0)
+VIDEO_JOB_LOST_AFTER_SECONDS = env.float("VIDEO_JOB_LOST_AFTER_SECONDS", default=90.0)
+VIDEO_JOB_MAX_ATTEMPTS = env.int("VIDEO_JOB_MAX_ATTEMPTS", default=3)
+VIDEO_JOB_RESEND_AFTER_SECONDS = env.float("VIDEO_JOB_RESEND_AFTER_SECONDS", default=900.0)  # a message Redis lost
 VIDEO_BATCH_MAX = 20  # files or URLs in one batch request
 REVIEW_CLIP_SECONDS = env.float("REVIEW_CLIP_SECONDS", default=120.0)  # review clips: the footage's first seconds
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and runs the product: embedded PostgreSQL (unless DATABASE_URL is set), migrations, a demo tenant
-# whose store camera has processed a real clip (login printed on screen), a Celery worker for new video jobs,
-# and the web server on http://127.0.0.1:8000/.
+# whose store camera has processed a real clip (login printed on screen), then everything in the Procfile under
+# honcho: the web server on http://127.0.0.1:8000/ (HOST and PORT change it), a vision worker, a default worker
+# and beat (alerts, digests, the recovery of stuck jobs). Debug is off; the install's secret is in .env.
 source "$(dirname "$0")/_setup.sh"
 
 FOOTAGE_DIR="${FOOTAGE_DIR:-$(cd .. && pwd)/shared/footage}"
@@ -16,10 +17,7 @@ else
   .venv/bin/python manage.py demo_setup
 fi
 
-.venv/bin/celery -A config worker -Q default,vision --pool solo -l WARNING &
-worker=$!
-trap 'kill $worker 2>/dev/null' EXIT
-echo "Open http://127.0.0.1:${PORT:-8000}/ (API docs: /api/docs/, admin: /admin/)"
-# uvicorn (ASGI): live event streams are served from its event loop, not a thread each
-# this machine only by default: the demo runs with DJANGO_DEBUG on, whose error pages must not be public
-.venv/bin/uvicorn config.asgi:application --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"
+mkdir -p .cache
+export EMAIL_URL="${EMAIL_URL:-filemail://$(pwd)/.cache/outbox}"  # alert emails and digests: a file each
+echo "Open http://${HOST:-127.0.0.1}:${PORT:-8000}/ (API docs: /api/docs/, admin: /admin/)"
+WEB_PORT="${PORT:-8000}" exec .venv/bin/honcho start  # honcho sets PORT per process; the web server reads WEB_PORT

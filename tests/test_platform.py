@@ -27,16 +27,29 @@ def test_the_database_is_postgresql_with_pgvector():
 
 
 def test_no_secret_written_in_the_repository_signs_anything():
-    """Without DJANGO_SECRET_KEY a checkout makes its own random key (.secret_key, git-ignored)."""
+    """The install's own key, made by scripts/_setup.sh in .env: git-ignored, owner-only, in no tracked file."""
     found = subprocess.run(["git", "grep", "-lF", settings.SECRET_KEY], cwd=ROOT, capture_output=True, text=True)
     assert found.returncode == 1 and found.stdout == ""  # in no tracked file
-    assert len(settings.SECRET_KEY) >= 50 and (ROOT / ".secret_key").stat().st_mode & 0o077 == 0  # owner-only
+    assert subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=ROOT).returncode == 0
+    assert len(settings.SECRET_KEY) >= 50 and (ROOT / ".env").stat().st_mode & 0o077 == 0
+
+
+def test_settings_without_a_secret_refuse_to_start_and_debug_is_off_unless_asked(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | {"DJANGO_ENV_FILE": "/dev/null"}
+    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); " \
+           "from django.conf import settings; print(settings.DEBUG)"  # fmt: skip
+    without_key = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert without_key.returncode != 0 and "Set the DJANGO_SECRET_KEY environment variable" in without_key.stderr
+    with_key = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                              env={**env, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)})  # fmt: skip
+    assert with_key.stdout.strip().endswith("False"), with_key.stderr
 
 
 def test_production_settings_pass_the_deploy_check():
     env = {
         **os.environ,
         "DJANGO_DEBUG": "false",
+        "DJANGO_HTTPS": "true",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "analytics.example.com",
     }
