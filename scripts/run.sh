@@ -17,7 +17,7 @@ else
   .venv/bin/python manage.py demo_setup
 fi
 
-mkdir -p .cache
+mkdir -p .cache staticfiles  # staticfiles: where WhiteNoise looks first (collectstatic fills it in deployments)
 export EMAIL_URL="${EMAIL_URL:-filemail://$(pwd)/.cache/outbox}"  # alert emails and digests: a file each
 echo "Open http://${HOST:-127.0.0.1}:${PORT:-8000}/ (API docs: /api/docs/, admin: /admin/)"
 WEB_PORT="${PORT:-8000}" exec .venv/bin/honcho start  # honcho sets PORT per process; the web server reads WEB_PORT
