@@ -1,6 +1,7 @@
 """Settings, all from the environment (django-environ). See .env.example for every variable."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "analytics",
     "reid",
     "alerts",
+    "axes",  # failed-login lockouts (AUTHENTICATION_BACKENDS, AXES_*)
 ]
 
 MIDDLEWARE = [
@@ -52,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
 # An API body (a batch of up to 5,000 events with their trajectories) may be this large; larger is a JSON 413.
@@ -101,6 +104,15 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Failed logins (django-axes, counted in the database): LOGIN_FAILURE_LIMIT wrong passwords for one username from
+# one address lock that pair out for LOGIN_LOCKOUT_MINUTES; a successful login starts the count again.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "venues.account_views.locked_out"  # the login card saying why and how long
+AXES_CLIENT_IP_CALLABLE = "venues.throttling.client_address"  # the same address as the API's limits
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # storage is UTC; analytics convert to each venue's own time zone
@@ -150,6 +162,24 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "venues.api_errors.exception_handler",
+    # Rate limits (venues/throttling.py, counted in the shared `limits` cache): per API key, per signed-in user,
+    # per address for anonymous requests; failed API-key attempts and password-reset emails have their own.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "venues.throttling.ApiKeyRateThrottle",
+        "venues.throttling.UserRateThrottle",
+        "venues.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": env("API_RATE_PER_KEY", default="6000/min"),
+        "user": env("API_RATE_PER_USER", default="1200/min"),
+        "anon": env("API_RATE_ANONYMOUS", default="60/min"),
+        "api_key_failure": env("API_RATE_FAILED_KEYS", default="10/min"),
+        "password_reset_address": env("PASSWORD_RESET_RATE_PER_ADDRESS", default="5/hour"),
+        "password_reset_account": env("PASSWORD_RESET_RATE_PER_ACCOUNT", default="3/hour"),
+    },
+    # Proxies in front of the app that append to X-Forwarded-For; 0: the client is REMOTE_ADDR (a header a client
+    # sets itself must not choose the address its requests are counted under).
+    "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Retail CCTV Analytics API",
@@ -185,6 +215,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 2, "interval_start": 0, "interval_step": 0.25,  # a sender waits under a second, not 6 s
 }  # fmt: skip
 CELERY_TASK_ROUTES = {"ingest.tasks.video_job_process": {"queue": "vision"}}  # video work: GPU/CPU vision workers
+
+# --- Caches: `limits` holds the rate-limit counts, in Redis so that every process counts together ---------------
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},  # per process, as Django's default
+    "limits": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("LIMITS_REDIS_URL", default=CELERY_BROKER_URL),
+        "KEY_PREFIX": "limits",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},  # an unreachable counter is skipped at once
+    },
+}
 
 # --- Live event stream (ingest.live publishes, analytics.live follows) -----------------------------
 LIVE_REDIS_URL = env("LIVE_REDIS_URL", default=CELERY_BROKER_URL)

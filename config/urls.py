@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from venues.account_views import PasswordResetView
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),  # rate-limited
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -93,7 +93,7 @@ def build_world(name: str, role=Membership.Role.OWNER) -> World:
     camera = Camera.objects.create(venue=venue, name="Entrance", role=Camera.Role.ENTRANCE)
     zone = Zone.objects.create(camera=camera, name="Front", polygon=[[0, 0], [0.5, 0], [0.5, 1], [0, 1]])
     line = CountingLine.objects.create(camera=camera, name="Door", points=[[0.5, 0], [0.5, 1]])
-    api_key, key = api_key_create(tenant=tenant, name=f"{name} edge")
+    api_key, key = api_key_create(tenant=tenant, name=f"{name} edge", scope=ApiKey.Scope.FULL)
     job = VideoJob.objects.create(camera=camera, source=VideoJob.Source.URL, source_url="https://example.com/a.mp4")
     with tenant_scope(tenant):
         rule = AlertRule.objects.get(venue=venue, kind=AlertRule.Kind.CROWDING)  # a default rule of the venue
@@ -113,6 +113,14 @@ def with_visitor(world: World) -> World:
     with tenant_scope(world.tenant):
         world.visitor = Visitor.objects.get()
     return world
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(settings):
+    """Each test counts its requests from zero: the rate-limit cache gets a key prefix of its own (Redis keeps the
+    counts of other tests and runs, and every test client comes from 127.0.0.1)."""
+    limits = {**settings.CACHES["limits"], "KEY_PREFIX": f"test-limits-{secrets.token_hex(4)}"}
+    settings.CACHES = {**settings.CACHES, "limits": limits}
 
 
 @pytest.fixture

@@ -88,7 +88,7 @@ def test_key_of_another_tenant_gets_404_on_its_venue(world_a, world_b):
 def test_venue_limited_key_sees_and_writes_only_its_venue(world_a):
     with tenant_scope(world_a.tenant):
         other = Venue.objects.create(tenant=world_a.tenant, name="Second store")
-    _, key = api_key_create(tenant=world_a.tenant, name="door sensor", venue=world_a.venue)
+    _, key = api_key_create(tenant=world_a.tenant, name="door sensor", scope=ApiKey.Scope.FULL, venue=world_a.venue)
     client = key_client(key)
 
     listed = client.get(VENUES).json()["results"]
@@ -114,11 +114,13 @@ def test_keys_cannot_manage_keys(world_a):
 
 def test_owner_creates_a_key_that_is_shown_once_and_works(world_a):
     client = session_client(world_a.owner)
-    response = client.post(reverse("api-key-list"), {"name": "till 3", "venue": world_a.venue.pk}, format="json")
+    body = {"name": "till 3", "scope": "read", "venue": world_a.venue.pk}
+    response = client.post(reverse("api-key-list"), body, format="json")
     assert response.status_code == 201
     created = response.json()
     assert created["key"].startswith(created["prefix"] + ".")
     assert created["venue"] == world_a.venue.pk and created["created_by"] == world_a.owner.username
+    assert created["scope"] == "read"
 
     detail = client.get(reverse("api-key-detail", args=[created["id"]])).json()
     assert "key" not in detail and detail["prefix"] == created["prefix"]
@@ -156,7 +158,9 @@ def test_viewer_reads_but_cannot_write():
 
 def test_admin_shows_a_new_key_once(admin_client, world_a):
     response = admin_client.post(
-        reverse("admin:venues_apikey_add"), {"name": "from admin", "tenant": world_a.tenant.pk}, follow=True
+        reverse("admin:venues_apikey_add"),
+        {"name": "from admin", "scope": "read", "tenant": world_a.tenant.pk},
+        follow=True,
     )
     assert response.status_code == 200
     shown = [str(m) for m in response.context["messages"] if "copy it now" in str(m)]

@@ -9,7 +9,7 @@ from django.urls import reverse
 from ingest.models import LineCrossing, QueueEvent, VenueHour, Visit, ZoneEvent, ZoneHour
 from tests.conftest import key_client, session_client
 from venues.api_keys import api_key_create
-from venues.models import Venue
+from venues.models import ApiKey, Venue
 from venues.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +142,7 @@ def test_keys_write_only_where_they_may(world_a, world_b):
     assert foreign.status_code == 404
     with tenant_scope(world_a.tenant):
         other = Venue.objects.create(tenant=world_a.tenant, name="Outlet")
-    _, limited = api_key_create(tenant=world_a.tenant, name="door", venue=world_a.venue)
+    _, limited = api_key_create(tenant=world_a.tenant, name="door", scope=ApiKey.Scope.INGEST, venue=world_a.venue)
     elsewhere = key_client(limited).post(
         URL, {**batch(world_a, visit_events(world_a)), "venue": other.pk}, format="json"
     )

@@ -9,7 +9,7 @@ from ingest.models import Sale, VenueHour
 from ingest.sales import SALES_BATCH_MAX, pos_id
 from tests.conftest import PASSWORD, key_client, session_client
 from venues.api_keys import api_key_create
-from venues.models import Membership, Venue
+from venues.models import ApiKey, Membership, Venue
 from venues.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
@@ -201,7 +201,7 @@ def test_another_tenants_venue_is_not_found(world_a, world_b, as_key):
 def test_a_venue_limited_key_reaches_only_its_venue(world_a):
     with tenant_scope(world_a.tenant):
         other_venue = Venue.objects.create(tenant=world_a.tenant, name="Alpha Outlet", time_zone="Europe/Paris")
-    _, key = api_key_create(tenant=world_a.tenant, name="till", venue=world_a.venue)
+    _, key = api_key_create(tenant=world_a.tenant, name="till", scope=ApiKey.Scope.FULL, venue=world_a.venue)
     client = key_client(key)
 
     assert client.post(sales_url(other_venue), {"sales": [sale("X1")]}, format="json").status_code == 404

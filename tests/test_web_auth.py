@@ -59,7 +59,8 @@ def test_password_reset_by_email(client, world_a):
     new = "Harbour-lantern-2231"
     response = client.post(form_url, {"new_password1": new, "new_password2": new})
     assert response.status_code == 302
-    assert client.login(username=world_a.owner.username, password=new)
+    response = client.post(reverse("login"), {"username": world_a.owner.username, "password": new})
+    assert response.status_code == 302 and response["Location"] == reverse("home")
 
 
 def test_switching_tenant_is_explicit_and_limited_to_memberships(client, world_a, world_b):

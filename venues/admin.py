@@ -100,6 +100,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     list_display = [
         "name",
+        "scope",
         "prefix",
         "tenant",
         "venue",
@@ -108,13 +109,16 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "expires_at",
         "revoked_at",
     ]
-    list_filter = ["tenant", "revoked_at"]
+    list_filter = ["tenant", "scope", "revoked_at"]
     search_fields = ["name", "prefix", "tenant__name"]
-    fields = ["name", "tenant", "venue", "expires_at", "prefix", "created_by", "created_at", "last_used_at",
+    fields = ["name", "scope", "tenant", "venue", "expires_at", "prefix", "created_by", "created_at", "last_used_at",
               "revoked_at"]  # fmt: skip
     readonly_fields = ["prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
     autocomplete_fields = ["tenant", "venue"]
     actions = ["revoke_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "scope"] if obj else self.readonly_fields  # fixed once made
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -38,9 +38,10 @@ def api_key_issue(api_key: ApiKey) -> str:
     return key
 
 
-def api_key_create(*, tenant, name, venue=None, expires_at=None, created_by=None) -> tuple[ApiKey, str]:
-    """Create a key and return it with its plain text, which cannot be shown again."""
-    api_key = ApiKey(tenant=tenant, venue=venue, name=name, expires_at=expires_at, created_by=created_by)
+def api_key_create(*, tenant, name, scope, venue=None, expires_at=None, created_by=None) -> tuple[ApiKey, str]:
+    """Create a key of `scope` (an ApiKey.Scope, chosen by every caller) and return it with its plain text, which
+    cannot be shown again."""
+    api_key = ApiKey(tenant=tenant, venue=venue, name=name, scope=scope, expires_at=expires_at, created_by=created_by)
     return api_key, api_key_issue(api_key)
 
 

@@ -274,6 +274,14 @@ class CountingLine(CameraGeometry):
 class ApiKey(TenantOwned):
     """A key for edge devices and integrations. Only `prefix` and a hash of the whole key are kept."""
 
+    class Scope(models.TextChoices):
+        """What a key may do (venues.permissions). A new key is `ingest` unless chosen otherwise: most keys go to
+        edge devices, which only send, so a key taken from a device can neither read nor delete anything."""
+
+        INGEST = "ingest", "Ingest: sends events and sales only"
+        READ = "read", "Read: reads everything, changes nothing"
+        FULL = "full", "Full: reads and writes everything but API keys"
+
     venue = models.ForeignKey(
         Venue,
         on_delete=models.CASCADE,
@@ -283,6 +291,9 @@ class ApiKey(TenantOwned):
         help_text="Limit the key to this venue; empty: every venue of the tenant.",
     )
     name = models.CharField(max_length=120)
+    scope = models.CharField(
+        max_length=8, choices=Scope.choices, default=Scope.INGEST, help_text="What the key may do; fixed once made."
+    )
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     hashed_key = models.CharField(max_length=128, editable=False)
     created_by = models.ForeignKey(

@@ -104,10 +104,11 @@ class ApiKeySerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiKey
         fields = [
-            "id", "name", "venue", "prefix", "created_by", "created_at", "last_used_at", "expires_at",
+            "id", "name", "scope", "venue", "prefix", "created_by", "created_at", "last_used_at", "expires_at",
             "revoked_at",
         ]  # fmt: skip
         read_only_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+        extra_kwargs = {"scope": {"default": ApiKey.Scope.INGEST}}  # most keys are for edge devices
 
     def validate_expires_at(self, value):
         if value is not None and value <= timezone.now():
@@ -116,10 +117,11 @@ class ApiKeySerializer(serializers.ModelSerializer):
 
 
 class ApiKeyUpdateSerializer(ApiKeySerializer):
-    """After creation only the name and expiry can change; the venue limit is fixed."""
+    """After creation only the name and expiry can change; the scope and venue limit are fixed (a key's powers never
+    grow once it is on a device: make another key)."""
 
     class Meta(ApiKeySerializer.Meta):
-        read_only_fields = [*ApiKeySerializer.Meta.read_only_fields, "venue"]
+        read_only_fields = [*ApiKeySerializer.Meta.read_only_fields, "scope", "venue"]
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):

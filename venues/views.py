@@ -37,13 +37,16 @@ def api_keys_page(request):
         raise PermissionDenied("Only the tenant's owners manage API keys.")
     if request.method == "POST":
         name = request.POST.get("name", "").strip()
+        scope = request.POST.get("scope", ApiKey.Scope.INGEST)
         venue_id = request.POST.get("venue", "")
         venue = get_object_or_404(Venue.objects.all(), pk=int(venue_id)) if venue_id.isdigit() else None
         if not name or len(name) > 100:
             messages.error(request, "Give the key a name of 1 to 100 characters, e.g. the device it is for.")
+        elif scope not in ApiKey.Scope.values:
+            messages.error(request, f"Choose what the key may do: one of {', '.join(ApiKey.Scope.values)}.")
         else:  # shown on the next page only (post, redirect, get): a reload does not make another key
             _, request.session["new_api_key"] = api_key_create(
-                tenant=request.tenant, name=name, venue=venue, created_by=request.user
+                tenant=request.tenant, name=name, scope=scope, venue=venue, created_by=request.user
             )
         return redirect("api-keys-page")
     keys = ApiKey.objects.select_related("venue").order_by("-created_at")
@@ -51,6 +54,7 @@ def api_keys_page(request):
         "keys": keys,
         "created": request.session.pop("new_api_key", None),
         "venues": Venue.objects.order_by("name"),
+        "scopes": ApiKey.Scope.choices,
     }
     return render(request, "venues/api_keys.html", context)
 

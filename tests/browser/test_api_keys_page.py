@@ -15,10 +15,14 @@ def test_an_owner_creates_a_key_sees_it_once_and_revokes_it(browser_page, world_
     log_in(page, world_a.owner)
     page.click("nav >> text=API keys")
     page.fill("input[name=name]", "Till 2")
+    assert page.input_value("select[name=scope]") == "ingest"  # unless chosen, a key only sends
+    page.select_option("select[name=scope]", "read")
     page.select_option("select[name=venue]", str(world_a.venue.pk))
     page.click("text=Create key")
     key = page.text_content("#new-key")
-    assert api_key_resolve(key).name == "Till 2"  # the shown key works
+    created = api_key_resolve(key)  # the shown key works
+    assert (created.name, created.scope) == ("Till 2", "read")
+    assert page.locator("tr", has_text="Till 2").locator("td", has_text="read").count() == 1
     screenshot(page, "api-keys")
     page.reload()
     assert page.locator("#new-key").count() == 0 and key not in page.content()  # shown once

@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand
 from analytics.api import ANSWERS
 from analytics.benchmarking import free_port, server_start
 from venues.api_keys import api_key_create
-from venues.models import Camera, CountingLine, Tenant, Venue, Zone
+from venues.models import ApiKey, Camera, CountingLine, Tenant, Venue, Zone
 from venues.tenancy import all_tenants, tenant_scope
 
 BATCH = 2000
@@ -69,7 +69,7 @@ class Command(BaseCommand):
             zones = [Zone.objects.create(camera=camera, name=f"Aisle {n}", polygon=square) for n in range(3)]
             queue = Zone.objects.create(camera=camera, name="Queue", kind="queue", polygon=square)
             line = CountingLine.objects.create(camera=camera, name="Door", points=[[0.5, 0], [0.5, 1]])
-            _, key = api_key_create(tenant=tenant, name="load test")
+            _, key = api_key_create(tenant=tenant, name="load test", scope=ApiKey.Scope.FULL)  # sends, then reads
         return tenant, venue, key, {"zones": [z.pk for z in zones], "queue": queue.pk, "line": line.pk}
 
     def _serve(self, port: int, workers: int):

@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand
 from analytics.benchmarking import free_port, server_start
 from ingest.live import message_publish
 from venues.api_keys import api_key_create
-from venues.models import Tenant, Venue
+from venues.models import ApiKey, Tenant, Venue
 from venues.tenancy import all_tenants, tenant_scope
 
 
@@ -93,7 +93,7 @@ class Command(BaseCommand):
         tenant = Tenant.objects.create(name=f"SYNTHETIC live-stream test {stamp}", slug=f"synthetic-live-{stamp}")
         with tenant_scope(tenant):
             venue = Venue.objects.create(tenant=tenant, name="Synthetic store", time_zone="Europe/Paris")
-            _, key = api_key_create(tenant=tenant, name="live-stream test")
+            _, key = api_key_create(tenant=tenant, name="live-stream test", scope=ApiKey.Scope.READ)
         return tenant, venue, key
 
     async def _steps(self, pid, port, venue, key, most, events) -> list[dict]:
