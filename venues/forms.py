@@ -32,7 +32,7 @@ class VenueForm(forms.ModelForm):
         for day in WEEKDAYS:
             self.fields[f"hours_{day}"] = forms.CharField(
                 label=DAY_NAMES[day], required=False, initial=", ".join(hours.get(day, [])),
-                widget=forms.TextInput(attrs={"placeholder": "closed, or e.g. 09:00-21:00"}),
+                widget=forms.TextInput(attrs={"placeholder": "closed"}),
             )  # fmt: skip
 
     def place_fields(self):

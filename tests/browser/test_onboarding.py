@@ -41,6 +41,7 @@ def test_a_new_owner_adds_a_store_a_camera_and_sales_and_sees_the_checklist(brow
     expect(page.locator("p.error[data-field=hours_mon]")).to_have_text(
         "mon: '9-20' is not an interval like \"09:00-21:00\"."
     )
+    screenshot(page, "store-form")
     page.fill("#id_hours_mon", "09:00-20:00")
     page.click(".setup-form button[type=submit]")
     expect(page.locator("ul.messages")).to_have_text("Riverside added.")
