@@ -45,8 +45,8 @@ class VenueForm(forms.ModelForm):
         cleaned = super().clean()
         hours = {}
         for day in WEEKDAYS:
-            typed = cleaned.get(f"hours_{day}", "").split(",")
-            intervals = [interval for part in typed if (interval := "".join(part.split()))]  # spaces allowed: "09:00 - 21:00"
+            typed = cleaned.get(f"hours_{day}", "").split(",")  # spaces allowed: "09:00 - 21:00"
+            intervals = [interval for part in typed if (interval := "".join(part.split()))]
             try:
                 validate_opening_hours({day: intervals})
             except ValidationError as error:
