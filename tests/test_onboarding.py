@@ -91,6 +91,8 @@ def test_editing_a_store_keeps_what_is_not_on_the_form(world_a, world_b):
     url = reverse("venue-edit", args=[world_a.venue.pk])
     page = client.get(url)
     assert page.status_code == 200 and 'value="Europe/Paris" selected' in page.content.decode()
+    refused = client.post(url, {**STORE, "name": ""})
+    assert refused.status_code == 400 and "<title>Edit Alpha Stores Flagship</title>" in text(refused)
     response = client.post(url, {**STORE, "name": "Alpha Riverside", "latitude": "", "longitude": "", "hours_fri": ""})
     assert response.status_code == 302
     world_a.venue.refresh_from_db()

@@ -33,13 +33,14 @@ def _camera_form_page(request, camera: Camera):
     """A camera's form for analysts and owners: saved, it opens the camera's setup (its zones and lines);
     refused, each field says why (400)."""
     writer_required(request)
+    saved_name = camera.name  # the form writes what was typed into `camera`, refused or not
     form = CameraForm(request.POST if request.method == "POST" else None, instance=camera)
     if request.method == "POST" and form.is_valid():
         created = camera.pk is None
         camera = form.save()
         messages.success(request, f"Camera {camera.name} {'added' if created else 'saved'}.")
         return redirect("camera-setup", camera.pk)
-    return render(request, "venues/camera_form.html", {"form": form, "camera": camera},
+    return render(request, "venues/camera_form.html", {"form": form, "camera": camera, "saved_name": saved_name},
                   status=400 if form.errors else 200)  # fmt: skip
 
 

@@ -39,13 +39,14 @@ def _venue_form_page(request, venue: Venue):
     """A venue's form for analysts and owners: saved, it opens the venue's page; refused, each field says why
     (400). The tenant is the session's, whatever the form says."""
     writer_required(request)
+    saved_name = venue.name  # the form writes what was typed into `venue`, refused or not
     form = VenueForm(request.POST if request.method == "POST" else None, instance=venue)
     if request.method == "POST" and form.is_valid():
         created = venue.pk is None
         venue = form.save()
         messages.success(request, f"{venue.name} {'added' if created else 'saved'}.")
         return redirect("venue-page", venue.pk)
-    context = {"form": form, "venue": venue, "tile_url": settings.MAP_TILE_URL,
+    context = {"form": form, "venue": venue, "saved_name": saved_name, "tile_url": settings.MAP_TILE_URL,
                "tile_attribution": settings.MAP_TILE_ATTRIBUTION}  # fmt: skip
     return render(request, "venues/venue_form.html", context, status=400 if form.errors else 200)
 
