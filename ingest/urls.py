@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ingest import clip_views, views
+from ingest import clip_views, sales_views, views
 
 urlpatterns = [
     path("videos/", views.jobs_page, name="jobs-page"),
@@ -11,4 +11,5 @@ urlpatterns = [
     path("videos/<int:job_id>/retry/", views.job_retry, name="job-retry-form"),
     path("videos/<int:job_id>/clip/", views.job_clip_request, name="job-clip-form"),
     path("videos/<int:job_id>/clip.mp4", clip_views.job_clip, name="job-clip"),
+    path("venues/<int:venue_id>/sales/upload/", sales_views.sales_upload_page, name="sales-upload-page"),
 ]

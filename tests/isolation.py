@@ -75,10 +75,20 @@ class PostNamingVenue:
 @dataclass(frozen=True)
 class VenueScoped:
     """A route under one venue (`venues/<venue_id>/...`): with A's venue every method must be a 404, a POST
-    even with a valid sale (as JSON, or as a CSV `file` when `upload`) that a leaky route would store."""
+    even with a valid sale (as JSON, or as a CSV `file` when `upload`) that a leaky route would store. A web
+    route (`api=False`) sends API keys to the login page."""
 
     methods: tuple[str, ...]
     upload: bool = False
+    api: bool = True
+
+
+@dataclass(frozen=True)
+class WebCreate:
+    """A web form that creates an object of the caller's tenant: a valid form naming tenant A creates it in B
+    (a redirect), and A's objects stay as they were (the walk's snapshot)."""
+
+    body: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,11 @@ ROUTES = {
     "line-list": Listing("line", parent="camera"),
     "line-detail": Detail("line"),
     "camera-setup": Detail("camera", api=False, methods=("get",)),
+    "camera-create": Detail("venue", api=False, methods=("get", "post")),
+    "camera-edit": Detail("camera", api=False, methods=("get", "post")),
+    "venue-create": WebCreate((("name", "Intruder Store"), ("venue_type", "retail"), ("time_zone", "UTC"))),
+    "venue-edit": Detail("venue", api=False, methods=("get", "post")),
+    "sales-upload-page": VenueScoped(methods=("get", "post"), upload=True, api=False),
     "camera-snapshot": Detail("camera", api=False, methods=("get",)),
     "api-key-list": Listing("api-key", owner_only=True),
     "api-key-detail": Detail("api-key", methods=("get", "put", "patch"), owner_only=True),
@@ -332,6 +347,10 @@ def _walk_route(run, route, kind, label, client, is_key):
                  "line": a.line.pk, "direction": "in"}  # fmt: skip
         body = {"device": "intruder", "venue": a.venue.pk, "events": [event]}
         run.expect(label, f"POST {url} naming A's venue", client.post(url, body, format="json"), {404})
+    elif isinstance(kind, WebCreate):
+        url = reverse(route.name)
+        body = {**dict(kind.body), "tenant": a.tenant.pk}
+        run.expect(label, f"POST {url} naming tenant A", client.post(url, body, format="multipart"), {302})
     elif isinstance(kind, VenueScoped):
         url = reverse(route.name, kwargs={route.params[0]: a.venue.pk})
         for method in kind.methods:
@@ -343,7 +362,7 @@ def _walk_route(run, route, kind, label, client, is_key):
             else:
                 sale = {"id": "intruder-1", "at": "2025-01-15T10:00:00", "amount": "1.00"}
                 response = getattr(client, method)(url, {"sales": [sale]}, format="json")
-            run.expect(label, f"{method.upper()} {url}", response, {404})
+            run.expect(label, f"{method.upper()} {url}", response, {302} if web_as_key else {404})
     elif isinstance(kind, OwnTenant):
         url = reverse(route.name)
         fields = ("reid_scope", "embedding_retention_days", "face_processing")

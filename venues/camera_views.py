@@ -1,19 +1,47 @@
-"""Camera setup: the camera's snapshot with its zones and counting lines, drawn and edited in the browser
-(`static/venues/camera_setup.js`), which saves them through the REST API with the session."""
+"""Camera pages: a camera's form (name, role, stream, people size), and its setup: the camera's snapshot with its
+zones and counting lines, drawn and edited in the browser (`static/venues/camera_setup.js`), which saves them
+through the REST API with the session."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_datetime
 
 from analytics.selectors import count_accuracy
 from ingest.models import CountAudit
-from venues.models import Camera, Zone
-from venues.pages import member_writes, tenant_page
+from venues.forms import CameraForm
+from venues.models import Camera, Venue, Zone
+from venues.pages import member_writes, tenant_page, writer_required
 
 SNAPSHOT_CACHE_SECONDS = 24 * 3600  # the snapshot's address changes with each new snapshot (`Camera.snapshot_url`)
+
+
+@tenant_page
+def camera_create(request, venue_id):
+    return _camera_form_page(request, Camera(venue=get_object_or_404(Venue.objects.all(), pk=venue_id)))
+
+
+@tenant_page
+def camera_edit(request, camera_id):
+    return _camera_form_page(request, get_object_or_404(Camera.objects.select_related("venue"), pk=camera_id))
+
+
+def _camera_form_page(request, camera: Camera):
+    """A camera's form for analysts and owners: saved, it opens the camera's setup (its zones and lines);
+    refused, each field says why (400)."""
+    writer_required(request)
+    saved_name = camera.name  # the form writes what was typed into `camera`, refused or not
+    form = CameraForm(request.POST if request.method == "POST" else None, instance=camera)
+    if request.method == "POST" and form.is_valid():
+        created = camera.pk is None
+        camera = form.save()
+        messages.success(request, f"Camera {camera.name} {'added' if created else 'saved'}.")
+        return redirect("camera-setup", camera.pk)
+    return render(request, "venues/camera_form.html", {"form": form, "camera": camera, "saved_name": saved_name},
+                  status=400 if form.errors else 200)  # fmt: skip
 
 
 @tenant_page

@@ -1,8 +1,10 @@
+from venues.pages import member_writes
 from venues.selectors import memberships_of
 
 
 def tenant(request):
-    """The current tenant and the others the user can switch to, for the page header."""
+    """The current tenant and the others the user can switch to, for the page header; whether the member may
+    change things (the links to the forms)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -10,4 +12,5 @@ def tenant(request):
         "current_tenant": getattr(request, "tenant", None),
         "current_membership": getattr(request, "membership", None),
         "memberships": memberships_of(user),
+        "member_writes": member_writes(request),
     }

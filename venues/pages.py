@@ -3,6 +3,7 @@
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from venues.permissions import WRITER_ROLES
@@ -25,3 +26,12 @@ def tenant_page(view):
 def member_writes(request) -> bool:
     """Whether the signed-in member may change things here (analysts and owners; viewers only look)."""
     return request.membership is not None and request.membership.role in WRITER_ROLES
+
+
+READ_ONLY = "Your role in this tenant is read-only (viewer)."
+
+
+def writer_required(request) -> None:
+    """Refuse (403) a viewer a page that changes things."""
+    if not member_writes(request):
+        raise PermissionDenied(READ_ONLY)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -5,15 +6,49 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from venues.api_keys import api_key_create, api_key_revoke
+from venues.forms import VenueForm
 from venues.models import ApiKey, Membership, Venue
-from venues.pages import tenant_page
+from venues.onboarding import setup_checklist
+from venues.pages import tenant_page, writer_required
 from venues.services import tenant_switch
 
 
 @tenant_page
 def home(request):
-    """The tenant's venues; a user without a tenant is told so instead of seeing an empty product."""
-    return render(request, "venues/home.html", {"venues": Venue.objects.exists()})
+    """The tenant's venues, and until everything is set up, the checklist of what is left to do; a user without
+    a tenant is told so instead of seeing an empty product."""
+    checklist = setup_checklist()
+    context = {
+        "venues": Venue.objects.exists(),
+        "checklist": None if all(step.done for step in checklist) else checklist,
+    }
+    return render(request, "venues/home.html", context)
+
+
+@tenant_page
+def venue_create(request):
+    return _venue_form_page(request, Venue(tenant=request.tenant))
+
+
+@tenant_page
+def venue_edit(request, venue_id):
+    return _venue_form_page(request, get_object_or_404(Venue.objects.all(), pk=venue_id))
+
+
+def _venue_form_page(request, venue: Venue):
+    """A venue's form for analysts and owners: saved, it opens the venue's page; refused, each field says why
+    (400). The tenant is the session's, whatever the form says."""
+    writer_required(request)
+    saved_name = venue.name  # the form writes what was typed into `venue`, refused or not
+    form = VenueForm(request.POST if request.method == "POST" else None, instance=venue)
+    if request.method == "POST" and form.is_valid():
+        created = venue.pk is None
+        venue = form.save()
+        messages.success(request, f"{venue.name} {'added' if created else 'saved'}.")
+        return redirect("venue-page", venue.pk)
+    context = {"form": form, "venue": venue, "saved_name": saved_name, "tile_url": settings.MAP_TILE_URL,
+               "tile_attribution": settings.MAP_TILE_ATTRIBUTION}  # fmt: skip
+    return render(request, "venues/venue_form.html", context, status=400 if form.errors else 200)
 
 
 @login_required

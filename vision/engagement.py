@@ -19,10 +19,27 @@ Behaviour, first rule that holds:
 
 Score = round(100 * min(1, stay / FULL_DWELL_SECONDS) * (SCORE_FACING_WEIGHT * facing_ratio
 + (1 - SCORE_FACING_WEIGHT) * stationary_ratio)): long, still and facing scores high.
+
+Posture, per frame from the pose (`posture`), first rule that holds; None when the shoulders or hips are unseen:
+
+| posture      | rule                                                                                          |
+| ------------ | --------------------------------------------------------------------------------------------- |
+| arms crossed | both wrists seen, each past the body's midline towards the other arm by CROSSED_MIN_SHARE of   |
+|              | the shoulder width, at chest height (shoulders to CHEST_DEPTH of the torso further down), the  |
+|              | shoulders far enough apart to tell the sides (SIDE_SHOULDER_RATIO: not side-on)                |
+| leaning      | the torso (shoulders' midpoint to hips' midpoint) tilts LEANING_MIN_DEGREES or more from the   |
+|              | image's vertical                                                                              |
+| upright      | the rest                                                                                      |
+
+A visit's posture is the one held in most of its frames whose posture is known (None under MIN_OBSERVATIONS of
+them; a tie goes to the first in POSTURES). The image is 2-D: leaning towards or away from the camera shortens
+the torso without tilting it, and reads as upright.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,7 +48,7 @@ import numpy as np
 from vision.events import Engagement
 
 NOSE, LEFT_EYE, RIGHT_EYE, LEFT_EAR, RIGHT_EAR = 0, 1, 2, 3, 4
-LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP = 5, 6, 11, 12
+LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_WRIST, RIGHT_WRIST, LEFT_HIP, RIGHT_HIP = 5, 6, 9, 10, 11, 12
 
 KEYPOINT_MIN_CONFIDENCE = 0.5
 FACE_WEIGHT = 0.6  # the face cue outweighs the shoulders: pose models swap left and right on backs
@@ -48,6 +65,12 @@ STATIONARY_MIN = 0.6
 FACING_MIN = 0.5
 FULL_DWELL_SECONDS = 15.0
 SCORE_FACING_WEIGHT = 0.6
+
+UPRIGHT, LEANING, ARMS_CROSSED = "upright", "leaning", "arms crossed"
+POSTURES = (UPRIGHT, LEANING, ARMS_CROSSED)
+LEANING_MIN_DEGREES = 20.0
+CROSSED_MIN_SHARE = 0.1
+CHEST_DEPTH = 0.8
 
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels
 
@@ -107,6 +130,34 @@ def facing(keypoints: np.ndarray) -> float | None:
     return sum(weight * cue for weight, cue in cues) / sum(weight for weight, _ in cues)
 
 
+def posture(keypoints: np.ndarray) -> str | None:
+    """One of POSTURES for one pose (COCO-17, as `facing`), by the rules in the module's docstring."""
+    hips = [i for i, seen in zip((LEFT_HIP, RIGHT_HIP), _seen(keypoints, LEFT_HIP, RIGHT_HIP), strict=True) if seen]
+    if not all(_seen(keypoints, LEFT_SHOULDER, RIGHT_SHOULDER)) or not hips:
+        return None
+    shoulders = (keypoints[LEFT_SHOULDER, :2] + keypoints[RIGHT_SHOULDER, :2]) / 2
+    hip = keypoints[hips, :2].mean(axis=0)
+    down, across = float(hip[1] - shoulders[1]), float(hip[0] - shoulders[0])
+    if down <= 0:  # hips above the shoulders: nothing to judge
+        return None
+    if all(_seen(keypoints, LEFT_WRIST, RIGHT_WRIST)) and _arms_crossed(keypoints, shoulders, down):
+        return ARMS_CROSSED
+    return LEANING if math.degrees(math.atan2(abs(across), down)) >= LEANING_MIN_DEGREES else UPRIGHT
+
+
+def _arms_crossed(keypoints: np.ndarray, shoulders: np.ndarray, torso_height: float) -> bool:
+    width = float(keypoints[LEFT_SHOULDER, 0] - keypoints[RIGHT_SHOULDER, 0])  # > 0 facing the camera (a mirror)
+    if abs(width) / torso_height <= SIDE_SHOULDER_RATIO:
+        return False
+    for wrist, towards_own_shoulder in ((LEFT_WRIST, math.copysign(1, width)), (RIGHT_WRIST, -math.copysign(1, width))):
+        x, y = keypoints[wrist, :2]
+        if (x - shoulders[0]) * towards_own_shoulder > -CROSSED_MIN_SHARE * abs(width):
+            return False  # on its own arm's side, or too near the midline
+        if not shoulders[1] <= y <= shoulders[1] + CHEST_DEPTH * torso_height:
+            return False
+    return True
+
+
 @dataclass(frozen=True)
 class _Observation:
     at: datetime
@@ -121,6 +172,7 @@ class EngagementAccumulator:
         self._observations = 0
         self._facing_known = 0
         self._facing_towards = 0
+        self._postures: Counter[str] = Counter()
         self._stretch_start: _Observation | None = None  # where the motion stretch being measured began
         self._last: _Observation | None = None
         self._stationary_seconds = 0.0
@@ -139,6 +191,9 @@ class EngagementAccumulator:
         if direction is not None:
             self._facing_known += 1
             self._facing_towards += direction > 0
+        held = posture(keypoints) if keypoints is not None else None
+        if held is not None:
+            self._postures[held] += 1
         if self._stretch_start is None:
             self._stretch_start = observation
         elif _seconds_between(self._stretch_start, observation) >= MOTION_WINDOW_SECONDS:
@@ -163,7 +218,14 @@ class EngagementAccumulator:
             behaviour=_behaviour(measured, facing_ratio, stationary_ratio),
             facing_ratio=facing_ratio,
             stationary_ratio=stationary_ratio,
+            posture=self._posture(),
         )
+
+    def _posture(self) -> str | None:
+        """The posture of most of the frames whose posture is known; a tie goes to the first in POSTURES."""
+        if self._postures.total() < MIN_OBSERVATIONS:
+            return None
+        return max(POSTURES, key=lambda name: self._postures[name])
 
     def _add_stretch(self, start: _Observation, end: _Observation) -> None:
         stationary, measured = _stretch(start, end)

@@ -31,6 +31,7 @@ class Engagement:
     behaviour: str  # "engaged" | "browsing" | "waiting" | "passing"
     facing_ratio: float  # share of pose observations facing the camera, 0..1
     stationary_ratio: float  # share of time standing still, 0..1
+    posture: str | None = None  # "upright" | "leaning" | "arms crossed", held most of the visit; None: no pose told
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Facing from synthetic COCO-17 poses; engagement from hand-made tracks sampled at 5 or 10 frames a second."""
+"""Facing and posture from synthetic COCO-17 poses; engagement from hand-made tracks sampled at 5 or 10 frames a
+second."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -10,13 +11,16 @@ from vision.engagement import (
     LEFT_EYE,
     LEFT_HIP,
     LEFT_SHOULDER,
+    LEFT_WRIST,
     NOSE,
     RIGHT_EAR,
     RIGHT_EYE,
     RIGHT_HIP,
     RIGHT_SHOULDER,
+    RIGHT_WRIST,
     EngagementAccumulator,
     facing,
+    posture,
 )
 from vision.events import Engagement
 
@@ -104,18 +108,24 @@ def still_for(seconds: float, jitter: float = 3.0):
 def test_standing_still_facing_the_camera_for_20_s_is_engaged():
     engagement = observe(still_for(20), fps=5, height=300, keypoints=FRONTAL).result()
     # Still all the time, facing all the time, 20 s >= 15 s: 100 * 1 * (0.6 * 1 + 0.4 * 1).
-    assert engagement == Engagement(score=100, behaviour="engaged", facing_ratio=1.0, stationary_ratio=1.0)
+    assert engagement == Engagement(
+        score=100, behaviour="engaged", facing_ratio=1.0, stationary_ratio=1.0, posture="upright"
+    )
 
 
 def test_standing_still_facing_away_is_waiting():
     engagement = observe(still_for(20), fps=5, height=300, keypoints=BACK).result()
-    assert engagement == Engagement(score=40, behaviour="waiting", facing_ratio=0.0, stationary_ratio=1.0)
+    assert engagement == Engagement(
+        score=40, behaviour="waiting", facing_ratio=0.0, stationary_ratio=1.0, posture="upright"
+    )
 
 
 def test_walking_through_in_3_s_is_passing_even_towards_the_camera():
     walker = observe(lambda s: None if s > 3 else 100 + 300 * s, fps=5, height=200, keypoints=FRONTAL)  # 1.5 h/s
     # 100 * (3 s / 15 s) * (0.6 * 1 + 0.4 * 0) = 12
-    assert walker.result() == Engagement(score=12, behaviour="passing", facing_ratio=1.0, stationary_ratio=0.0)
+    assert walker.result() == Engagement(
+        score=12, behaviour="passing", facing_ratio=1.0, stationary_ratio=0.0, posture="upright"
+    )
 
 
 def stop_and_go(seconds: float) -> float | None:
@@ -129,7 +139,9 @@ def stop_and_go(seconds: float) -> float | None:
 def test_stopping_and_going_is_browsing():
     engagement = observe(stop_and_go, fps=5, height=200, keypoints=SIDE).result()
     # Half the time still; side-on all the time: 100 * 1 * (0.6 * 0 + 0.4 * 0.5) = 20
-    assert engagement == Engagement(score=20, behaviour="browsing", facing_ratio=0.0, stationary_ratio=0.5)
+    assert engagement == Engagement(
+        score=20, behaviour="browsing", facing_ratio=0.0, stationary_ratio=0.5, posture="upright"
+    )
 
 
 def drift_then_walk(pixels_per_height: float):
@@ -167,3 +179,66 @@ def test_observations_must_come_in_time_order():
     accumulator.add(START + timedelta(seconds=1), (0, 0, 40, 100))
     with pytest.raises(ValueError, match="time order"):
         accumulator.add(START, (0, 0, 40, 100))
+
+
+# Posture. Shoulders at x 70 and 130 (width 60), y 80; hips at y 180 (torso 100 px); chest height is y 80-160.
+CROSSED = pose(
+    {LEFT_SHOULDER: (130, 80), RIGHT_SHOULDER: (70, 80), LEFT_WRIST: (80, 120), RIGHT_WRIST: (120, 125)} | HIPS
+)  # fmt: skip  (facing the camera: the left wrist 20 px past the midline, on the image's left)
+
+
+def tilted(degrees: float) -> np.ndarray:
+    """FRONTAL with the shoulders shifted sideways so that the torso tilts this much from the vertical."""
+    keypoints = FRONTAL.copy()
+    keypoints[[LEFT_SHOULDER, RIGHT_SHOULDER], 0] += 100 * np.tan(np.radians(degrees))
+    return keypoints
+
+
+def with_wrists(keypoints: np.ndarray, left: tuple[float, float], right: tuple[float, float]) -> np.ndarray:
+    keypoints = keypoints.copy()
+    keypoints[LEFT_WRIST], keypoints[RIGHT_WRIST] = (*left, 0.9), (*right, 0.9)
+    return keypoints
+
+
+def test_arms_crossed_at_the_chest_facing_the_camera_or_away():
+    assert posture(CROSSED) == "arms crossed"
+    back = with_wrists(BACK, left=(120, 120), right=(80, 125))  # from behind the left shoulder is on the left
+    assert posture(back) == "arms crossed"
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "why"),
+    [
+        ((135, 170), (65, 170), "hands down at the sides"),
+        ((102, 130), (98, 130), "hands clasped at the midline (2 px past it: under 10% of the shoulder width)"),
+        ((80, 175), (120, 175), "wrists crossed below the chest (at the hips)"),
+    ],
+)
+def test_arms_not_crossed_are_upright(left, right, why):
+    assert posture(with_wrists(FRONTAL, left, right)) == "upright", why
+
+
+def test_crossing_cannot_be_told_side_on():
+    assert posture(with_wrists(SIDE, left=(96, 120), right=(104, 120))) == "upright"
+
+
+@pytest.mark.parametrize(("degrees", "expected"), [(0, "upright"), (15, "upright"), (25, "leaning"), (-30, "leaning")])
+def test_a_torso_tilted_20_degrees_or_more_is_leaning(degrees, expected):
+    assert posture(tilted(degrees)) == expected
+
+
+def test_no_posture_without_shoulders_and_hips():
+    no_hips = FRONTAL.copy()
+    no_hips[[LEFT_HIP, RIGHT_HIP], 2] = 0.1
+    assert posture(no_hips) is None
+    assert posture(pose({NOSE: (100, 40)})) is None
+
+
+def test_a_visits_posture_is_the_one_held_most():
+    accumulator = EngagementAccumulator()
+    poses = [CROSSED] * 6 + [FRONTAL] * 4 + [pose({NOSE: (100, 40)})] * 10  # 6 of the 10 known frames crossed
+    for frame, keypoints in enumerate(poses):
+        accumulator.add(START + timedelta(seconds=frame), (480, 300, 520, 600), keypoints)
+    assert accumulator.result().posture == "arms crossed"
+    assert observe(still_for(20), fps=5, height=300, keypoints=tilted(30)).result().posture == "leaning"
+    assert observe(still_for(20), fps=5, height=300).result().posture is None  # no pose: not told

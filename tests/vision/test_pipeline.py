@@ -96,6 +96,7 @@ def test_tud_campus_gives_one_visit_per_person_with_footage_times_and_faces_trie
         assert all(visit.first_seen <= z.entered_at <= z.exited_at <= visit.at for z in visit.zone_visits)
         assert visit.trajectory and all(0 <= x <= 1 and 0 <= y <= 1 for _, x, y in visit.trajectory)
     assert sum(v.engagement is not None for v in visits) >= len(visits) - 1  # pose gives engagement
+    assert {v.engagement.posture for v in visits if v.engagement} == {"upright"}  # people walking through
     assert kinds["ZoneEntered"] >= 3 and kinds["ZoneExited"] == kinds["ZoneEntered"]
     # the true people, counted by the same geometry on the same frames, cross the middle 4 times walking right,
     # onto the line's "in" side (left of top -> bottom is the screen's right), and once the other way
