@@ -123,16 +123,15 @@ funnel AS (  -- stages nested by visit, in the hour the visit started
            count(*) FILTER (WHERE entered AND browsed AND queued) AS queued,
            count(*) FILTER (WHERE entered AND browsed AND queued AND sales > 0) AS purchased,
            coalesce(sum(sales) FILTER (WHERE entered AND browsed AND queued), 0) AS sales_linked
-    FROM (  -- OFFSET 0: each flag found once per visit, not once per FILTER that reads it
-        SELECT v.at, l.sales,
-            NOT %(has_lines)s OR EXISTS (SELECT 1 FROM ingest_linecrossing c WHERE c.tenant_id = v.tenant_id
-                AND c.visit_key = v.key AND c.direction = 'in') AS entered,
-            e.visit_key IS NOT NULL AS browsed,
-            coalesce(e.at_till, false) OR EXISTS (SELECT 1 FROM ingest_queueevent q
-                WHERE q.tenant_id = v.tenant_id AND q.visit_key = v.key AND q.kind = 'joined') AS queued
+    FROM (  -- each flag found once per visit by its index (LIMIT 1: never a scan of the whole table)
+        SELECT v.at, l.sales, NOT %(has_lines)s OR c.visit_key IS NOT NULL AS entered,
+            e.visit_key IS NOT NULL AS browsed, coalesce(e.at_till, false) OR q.visit_key IS NOT NULL AS queued
         FROM window_visits v LEFT JOIN links l ON l.visit_key = v.key
             LEFT JOIN (SELECT visit_key, bool_or(at_till) AS at_till FROM exits GROUP BY 1) e ON e.visit_key = v.key
-        OFFSET 0
+            LEFT JOIN LATERAL (SELECT visit_key FROM ingest_linecrossing c WHERE c.tenant_id = v.tenant_id
+                AND c.visit_key = v.key AND c.direction = 'in' LIMIT 1) c ON true
+            LEFT JOIN LATERAL (SELECT visit_key FROM ingest_queueevent q WHERE q.tenant_id = v.tenant_id
+                AND q.visit_key = v.key AND q.kind = 'joined' LIMIT 1) q ON true
     ) flags GROUP BY 1
 ),
 present AS (
@@ -184,9 +183,12 @@ hours AS (SELECT unnest(%(hours)s::timestamptz[]) AS hour_start),
 present AS (
     SELECT z.zone_id, hours.hour_start, greatest(z.at - make_interval(secs => z.dwell_seconds), hours.hour_start)
            AS since, least(z.at, hours.hour_start + interval '1 hour') AS until
-    FROM hours JOIN ingest_zoneevent z ON z.venue_id = %(venue)s AND NOT z.staff AND z.kind = 'exited'
-        AND z.at > hours.hour_start AND z.at < hours.hour_start + interval '{MAX_VISIT_HOURS} hours'
-        AND z.at - make_interval(secs => z.dwell_seconds) < hours.hour_start + interval '1 hour'
+    FROM hours CROSS JOIN LATERAL (  -- OFFSET 0: an index range scan per hour, never a scan of every stay
+        SELECT * FROM ingest_zoneevent z WHERE z.venue_id = %(venue)s AND NOT z.staff AND z.kind = 'exited'
+            AND z.at > hours.hour_start AND z.at < hours.hour_start + interval '{MAX_VISIT_HOURS} hours'
+            AND z.at - make_interval(secs => z.dwell_seconds) < hours.hour_start + interval '1 hour'
+        OFFSET 0
+    ) z
 ),
 occupancy AS ({_OCCUPANCY.format(keys="zone_id, hour_start")})
 INSERT INTO ingest_zonehour (tenant_id, venue_id, zone_id, hour_start, visits, dwell_seconds, dwell_histogram,
