@@ -99,12 +99,15 @@ sales AS (
 window_visits AS (
     SELECT tenant_id, key, at FROM ingest_visit WHERE {_CUSTOMERS_IN_RANGE} AND ended_at IS NOT NULL
 ),
-till_stays AS (  -- the visits' stays at a checkout or in a queue, where a purchase is made
-    SELECT z.visit_key, z.at - make_interval(secs => z.dwell_seconds) AS since, z.at AS until
-    FROM window_visits v JOIN ingest_zoneevent z ON z.tenant_id = v.tenant_id AND z.visit_key = v.key
-        AND z.kind = 'exited' AND NOT z.staff
-    JOIN venues_zone k ON k.id = z.zone_id AND k.kind IN ('checkout', 'queue')
+exits AS (  -- the visits' zone stays, each visit's found by its index (OFFSET 0: never a scan of every stay)
+    SELECT z.visit_key, z.at - make_interval(secs => z.dwell_seconds) AS since, z.at AS until,
+           NOT z.staff AND k.kind IN ('checkout', 'queue') AS at_till  -- at a till: where a purchase is made
+    FROM window_visits v CROSS JOIN LATERAL (
+        SELECT * FROM ingest_zoneevent z WHERE z.tenant_id = v.tenant_id AND z.visit_key = v.key AND z.kind = 'exited'
+        OFFSET 0
+    ) z JOIN venues_zone k ON k.id = z.zone_id
 ),
+till_stays AS (SELECT visit_key, since, until FROM exits WHERE at_till),
 links AS (  -- each sale to the one visit at the tills then whose stay ended closest to it
     SELECT visit_key, count(*) AS sales FROM (
         SELECT DISTINCT ON (s.id) t.visit_key
@@ -120,15 +123,15 @@ funnel AS (  -- stages nested by visit, in the hour the visit started
            count(*) FILTER (WHERE entered AND browsed AND queued) AS queued,
            count(*) FILTER (WHERE entered AND browsed AND queued AND sales > 0) AS purchased,
            coalesce(sum(sales) FILTER (WHERE entered AND browsed AND queued), 0) AS sales_linked
-    FROM (
-        SELECT v.at, l.sales,
-            NOT %(has_lines)s OR EXISTS (SELECT 1 FROM ingest_linecrossing c WHERE c.tenant_id = v.tenant_id
-                AND c.visit_key = v.key AND c.direction = 'in') AS entered,
-            EXISTS (SELECT 1 FROM ingest_zoneevent z WHERE z.tenant_id = v.tenant_id AND z.visit_key = v.key
-                AND z.kind = 'exited') AS browsed,
-            EXISTS (SELECT 1 FROM till_stays t WHERE t.visit_key = v.key) OR EXISTS (SELECT 1 FROM ingest_queueevent q
-                WHERE q.tenant_id = v.tenant_id AND q.visit_key = v.key AND q.kind = 'joined') AS queued
+    FROM (  -- each flag found once per visit by its index (LIMIT 1: never a scan of the whole table)
+        SELECT v.at, l.sales, NOT %(has_lines)s OR c.visit_key IS NOT NULL AS entered,
+            e.visit_key IS NOT NULL AS browsed, coalesce(e.at_till, false) OR q.visit_key IS NOT NULL AS queued
         FROM window_visits v LEFT JOIN links l ON l.visit_key = v.key
+            LEFT JOIN (SELECT visit_key, bool_or(at_till) AS at_till FROM exits GROUP BY 1) e ON e.visit_key = v.key
+            LEFT JOIN LATERAL (SELECT visit_key FROM ingest_linecrossing c WHERE c.tenant_id = v.tenant_id
+                AND c.visit_key = v.key AND c.direction = 'in' LIMIT 1) c ON true
+            LEFT JOIN LATERAL (SELECT visit_key FROM ingest_queueevent q WHERE q.tenant_id = v.tenant_id
+                AND q.visit_key = v.key AND q.kind = 'joined' LIMIT 1) q ON true
     ) flags GROUP BY 1
 ),
 present AS (
@@ -165,6 +168,7 @@ WITH stays AS (
         SELECT z.*, (SELECT engagement_score FROM ingest_visit v WHERE v.tenant_id = %(tenant)s AND v.key = z.visit_key)
                AS score
         FROM ingest_zoneevent z WHERE {_CUSTOMERS_IN_RANGE} AND kind = 'exited'
+        OFFSET 0  -- the score found once per stay, not once per aggregate that reads it
     ) exits GROUP BY 1, 2
 ),
 dwell AS ({_histogram("dwell_seconds", "kind = 'exited'", "ingest_zoneevent", "zone_id")}),
@@ -179,9 +183,12 @@ hours AS (SELECT unnest(%(hours)s::timestamptz[]) AS hour_start),
 present AS (
     SELECT z.zone_id, hours.hour_start, greatest(z.at - make_interval(secs => z.dwell_seconds), hours.hour_start)
            AS since, least(z.at, hours.hour_start + interval '1 hour') AS until
-    FROM hours JOIN ingest_zoneevent z ON z.venue_id = %(venue)s AND NOT z.staff AND z.kind = 'exited'
-        AND z.at > hours.hour_start AND z.at < hours.hour_start + interval '{MAX_VISIT_HOURS} hours'
-        AND z.at - make_interval(secs => z.dwell_seconds) < hours.hour_start + interval '1 hour'
+    FROM hours CROSS JOIN LATERAL (  -- OFFSET 0: an index range scan per hour, never a scan of every stay
+        SELECT * FROM ingest_zoneevent z WHERE z.venue_id = %(venue)s AND NOT z.staff AND z.kind = 'exited'
+            AND z.at > hours.hour_start AND z.at < hours.hour_start + interval '{MAX_VISIT_HOURS} hours'
+            AND z.at - make_interval(secs => z.dwell_seconds) < hours.hour_start + interval '1 hour'
+        OFFSET 0
+    ) z
 ),
 occupancy AS ({_OCCUPANCY.format(keys="zone_id, hour_start")})
 INSERT INTO ingest_zonehour (tenant_id, venue_id, zone_id, hour_start, visits, dwell_seconds, dwell_histogram,
@@ -230,12 +237,10 @@ GROUP BY 3, 4
 """
 
 
-def _windows(hours: list[datetime]) -> tuple[str, dict]:
-    """SQL selecting the rows of these hours by index range scans: merged windows from an hour before each
-    hour (a local hour repeated by a DST change is one bucket spanning two real hours) to its end."""
+def _windows(spans: Iterable[tuple[datetime, datetime]]) -> tuple[str, dict]:
+    """SQL selecting the rows within these spans of time by index range scans (overlapping spans merged)."""
     merged: list[list[datetime]] = []
-    for hour in sorted(hours):
-        low, high = hour - timedelta(hours=1), hour + timedelta(hours=1)
+    for low, high in sorted(spans):
         if merged and low <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], high)
         else:
@@ -249,21 +254,31 @@ def _windows(hours: list[datetime]) -> tuple[str, dict]:
     return clauses, params
 
 
-def local_hour_starts(moments: Iterable[datetime], time_zone: str) -> list[datetime]:
-    """The starts of the venue-local clock hours that contain these moments."""
+_IN_HOUR = "date_trunc('hour', ({instant}) AT TIME ZONE %(tz)s) = date_trunc('hour', hour_start AT TIME ZONE %(tz)s)"
+_LOCAL_HOURS = f"""
+SELECT hour_start,
+    CASE WHEN {_IN_HOUR.format(instant="hour_start - interval '1 hour'")} THEN hour_start - interval '1 hour'
+         ELSE hour_start END,
+    CASE WHEN {_IN_HOUR.format(instant="hour_start + interval '1 hour'")} THEN hour_start + interval '2 hours'
+         ELSE hour_start + interval '1 hour' END
+FROM (SELECT DISTINCT {_LOCAL_HOUR.format(column="m")} AS hour_start FROM unnest(%(moments)s::timestamptz[]) AS m) hours
+"""
+
+
+def local_hours(moments: Iterable[datetime], time_zone: str) -> list[tuple[datetime, datetime, datetime]]:
+    """The venue-local clock hours that contain these moments: each one's start, and the span of time it covers
+    (two real hours for a local hour repeated by a DST change)."""
     moments = list(moments)
     if not moments:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT DISTINCT {_LOCAL_HOUR.format(column='m')} FROM unnest(%(moments)s::timestamptz[]) AS m",
-            {"moments": moments, "tz": time_zone},
-        )
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(_LOCAL_HOURS, {"moments": moments, "tz": time_zone})
+        return cursor.fetchall()
 
 
 _SPANS = f"""
-SELECT at, ended_at FROM ingest_visit WHERE {_IN_RANGE} AND ended_at > at
+SELECT DISTINCT {_LOCAL_HOUR.format(column="moment")} FROM (
+SELECT at AS since, ended_at AS until FROM ingest_visit WHERE {_IN_RANGE} AND ended_at > at
 UNION ALL
 SELECT at - make_interval(secs => dwell_seconds), at FROM ingest_zoneevent
 WHERE {_IN_RANGE} AND kind = 'exited' AND dwell_seconds > 0
@@ -273,6 +288,7 @@ JOIN ingest_zoneevent z ON z.venue_id = s.venue_id AND z.kind = 'exited' AND NOT
     AND z.at >= s.at - interval '{SALE_LINK_SECONDS} seconds' AND z.at <= s.at + interval '{MAX_VISIT_HOURS} hours'
     AND z.at - make_interval(secs => z.dwell_seconds) <= s.at
 JOIN ingest_visit v ON v.tenant_id = z.tenant_id AND v.key = z.visit_key
+) spans, LATERAL (SELECT generate_series(since, until, interval '1 hour') UNION ALL SELECT until) AS moments (moment)
 """
 
 
@@ -281,31 +297,41 @@ def moments_spanned(venue, moments: Iterable[datetime]) -> list[datetime]:
     (their occupancy counts in each of those hours), and in the hours of the visits at the tills when their sales
     were made (a sale may come after its visit). Called before rows are deleted too, while they can be read."""
     moments = list(moments)
-    hours = local_hour_starts(moments, venue.time_zone)
+    hours = local_hours(moments, venue.time_zone)
     if not hours:
         return moments
-    windows, params = _windows(hours)
+    # the rows of the hour before each hour too: a visit of that hour may be the one whose events were written
+    windows, params = _windows((low - timedelta(hours=1), high) for _, low, high in hours)
     with connection.cursor() as cursor:
-        cursor.execute(_SPANS.replace("{windows}", windows), {**params, "venue": venue.pk})
-        for since, until in cursor.fetchall():
-            moments += [since + timedelta(hours=n) for n in range(int((until - since) / timedelta(hours=1)) + 1)]
-            moments.append(until)
-    return moments
+        cursor.execute(_SPANS.replace("{windows}", windows), {**params, "venue": venue.pk, "tz": venue.time_zone})
+        return moments + [moment for (moment,) in cursor.fetchall()]
 
 
 def hours_refresh(venue, moments: Iterable[datetime]) -> None:
     """Recompute the rollups of the venue's local hours that contain `moments` (the times just written) or that
     their visits and stays were open in."""
-    hours = local_hour_starts(moments_spanned(venue, moments), venue.time_zone)
-    if not hours:
+    spans = local_hours(moments_spanned(venue, moments), venue.time_zone)
+    if not spans:
         return
-    windows, params = _windows(hours)
+    hours = [hour for hour, _, _ in spans]
+    exact = _windows((low, high) for _, low, high in spans)
+    # the funnel links each sale to a visit among those it reads: the visits of the hour before each hour too
+    wide = _windows((low - timedelta(hours=1), high) for _, low, high in spans)
     has_lines = CountingLine.objects.filter(camera__venue=venue).exists()  # then entering means crossing one in
-    params.update(venue=venue.pk, tenant=venue.tenant_id, tz=venue.time_zone, hours=hours, has_lines=has_lines)
+    params = {
+        "venue": venue.pk,
+        "tenant": venue.tenant_id,
+        "tz": venue.time_zone,
+        "hours": hours,
+        "has_lines": has_lines,
+    }
     with transaction.atomic(), connection.cursor() as cursor:
         # two writes of the same hour at once would both rebuild its rows, and the second would conflict
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ROLLUP_LOCK, venue.pk])
         for model in (VenueHour, ZoneHour, DemographicHour, CameraHour, VisitorHour):
             model.objects.filter(venue_id=venue.pk, hour_start__in=hours).delete()
-        for statement in (_VENUE_HOURS, _ZONE_HOURS, _DEMOGRAPHIC_HOURS, _CAMERA_HOURS, _VISITOR_HOURS):
-            cursor.execute(statement.replace("{windows}", windows), params)
+        for statement, (windows, window_params) in (
+            (_VENUE_HOURS, wide), (_ZONE_HOURS, exact), (_DEMOGRAPHIC_HOURS, exact), (_CAMERA_HOURS, exact),
+            (_VISITOR_HOURS, exact),
+        ):  # fmt: skip
+            cursor.execute(statement.replace("{windows}", windows), {**params, **window_params})

@@ -24,7 +24,6 @@ from venues.models import ApiKey, Camera, CountingLine, Tenant, Venue, Zone
 from venues.tenancy import all_tenants, tenant_scope
 
 BATCH = 2000
-DAYS = 90
 
 
 class Command(BaseCommand):
@@ -32,27 +31,37 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--events", type=int, default=100_000)
+        parser.add_argument(
+            "--days", type=int, default=90,
+            help="Days the events span: 10 M events over 90 days is the density (events per hour) of 1 M over 9",
+        )  # fmt: skip
         parser.add_argument("--json", type=Path, dest="json_path")
         parser.add_argument("--clients", type=int, default=3, help="Concurrent posting threads")
         parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
         parser.add_argument("--requests", type=int, default=40, help="Requests per analytics endpoint")
         parser.add_argument("--keep", action="store_true", help="Keep the synthetic tenant afterwards")
 
-    def handle(self, *args, events, json_path, clients, workers, requests, keep, **options):
+    def handle(self, *args, events, days, json_path, clients, workers, requests, keep, **options):
         tenant, venue, key, geometry = self._tenant()
         port = free_port()
         server = self._serve(port, workers)
         try:
-            stored, ingest = self._ingest(port, key, venue, geometry, events, clients)
-            latencies = self._latencies(port, key, venue, requests)
+            stored, ingest = self._ingest(port, key, venue, geometry, events, days, clients)
+            latencies = self._latencies(port, key, venue, days, requests)
         finally:
             server.terminate()
             server.wait(timeout=30)
             if not keep:
                 with all_tenants():
                     tenant.delete()
-        result = {"events": stored, "synthetic": True, "ingest_events_per_s": round(ingest), "endpoints": latencies}
-        self.stdout.write(f"SYNTHETIC data: {stored:,} events over {DAYS} days, posted in batches of {BATCH}")
+        result = {
+            "events": stored,
+            "days": days,
+            "synthetic": True,
+            "ingest_events_per_s": round(ingest),
+            "endpoints": latencies,
+        }
+        self.stdout.write(f"SYNTHETIC data: {stored:,} events over {days} days, posted in batches of {BATCH}")
         self.stdout.write(f"  ingest through the HTTP API: {ingest:,.0f} events/s")
         for name, figures in latencies.items():
             self.stdout.write(f"  {name:<17} p50 {figures['p50_ms']:7.1f} ms   p95 {figures['p95_ms']:7.1f} ms")
@@ -77,12 +86,12 @@ class Command(BaseCommand):
                      "--timeout", "120"]  # fmt: skip
         return server_start(arguments, port)
 
-    def _batches(self, venue, geometry, total: int):
-        """Visits of 8 events each, in time order as a device sends them, over the last 90 days: open 9:00-21:00
+    def _batches(self, geometry, total: int, days: int):
+        """Visits of 8 events each, in time order as a device sends them, over the last `days` days: open 9:00-21:00
         local, busier at lunch and on Saturdays."""
         rng = random.Random(7)
-        first = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=DAYS)
-        hours = [first + timedelta(days=d, hours=h) for d in range(DAYS) for h in range(8, 20)]  # UTC+1: 9-21 local
+        first = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days)
+        hours = [first + timedelta(days=d, hours=h) for d in range(days) for h in range(8, 20)]  # UTC+1: 9-21 local
         weights = [(1.6 if hour.weekday() == 5 else 1.0) * (1.5 if 11 <= hour.hour <= 13 else 1.0) for hour in hours]
         scale = total / 8 / sum(weights)
         batch, n = [], 0
@@ -115,11 +124,11 @@ class Command(BaseCommand):
         if batch:
             yield batch
 
-    def _ingest(self, port, key, venue, geometry, total, clients) -> float:
+    def _ingest(self, port, key, venue, geometry, total, days, clients) -> tuple[int, float]:
         headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json"}
         bodies = [
             json.dumps({"device": "synthetic", "venue": venue.pk, "events": b})
-            for b in self._batches(venue, geometry, total)
+            for b in self._batches(geometry, total, days)
         ]
         local = threading.local()
         posted = []
@@ -140,10 +149,10 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - clock
         return sum(posted), sum(posted) / seconds
 
-    def _latencies(self, port, key, venue, count) -> dict:
+    def _latencies(self, port, key, venue, days, count) -> dict:
         headers = {"Authorization": f"Api-Key {key}"}
         today = datetime.now(UTC).date()
-        query = f"?from={today - timedelta(days=DAYS - 1)}&to={today}"
+        query = f"?from={today - timedelta(days=days - 1)}&to={today}"
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         figures = {}
         urls = {name: f"/api/v1/venues/{venue.pk}/analytics/{name}/{query}" for name in ANSWERS}
