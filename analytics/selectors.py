@@ -299,7 +299,8 @@ def demographics(venue, period: Period) -> dict:
 def engagement(venue, period: Period) -> dict:
     totals = _hours(venue, period).aggregate(
         score=Sum("engagement_score_sum"), scored=Sum("engagement_scored"), engaged=Sum("engaged"),
-        browsing=Sum("browsing"), waiting=Sum("waiting"), passing=Sum("passing"),
+        browsing=Sum("browsing"), waiting=Sum("waiting"), passing=Sum("passing"), upright=Sum("upright"),
+        leaning=Sum("leaning"), arms_crossed=Sum("arms_crossed"),
     )  # fmt: skip
     by_hour: dict[int, Counter] = defaultdict(Counter)
     for row in _hours(venue, period).values("hour_start", "engagement_score_sum", "engagement_scored"):
@@ -308,6 +309,7 @@ def engagement(venue, period: Period) -> dict:
     return {
         "average_score": round(totals["score"] / totals["scored"], 1) if totals["scored"] else None,
         "behaviours": {key: totals[key] or 0 for key in ("engaged", "browsing", "waiting", "passing")},
+        "postures": {key.replace("_", " "): totals[key] or 0 for key in ("upright", "leaning", "arms_crossed")},
         "by_hour": [
             {"hour": h, "average_score": round(c["score"] / c["scored"], 1)}
             for h, c in sorted(by_hour.items())

@@ -183,6 +183,8 @@ class Visit(EventRow):
     gender_confidence = models.FloatField(null=True, blank=True)
     engagement_score = models.PositiveSmallIntegerField(null=True, blank=True)
     behaviour = models.CharField(max_length=10, blank=True)
+    posture = models.CharField(max_length=12, blank=True, help_text="upright, leaning or arms crossed, held most of "
+                               "the visit (from the pose); empty when the pose did not tell")  # fmt: skip
     visitor = models.ForeignKey(
         "reid.Visitor", on_delete=models.SET_NULL, null=True, blank=True, related_name="visits",
         help_text="The returning visitor recognised by face; empty when no usable face was seen.",
@@ -255,6 +257,9 @@ class VenueHour(TenantOwned):
     browsing = models.PositiveIntegerField(default=0)
     waiting = models.PositiveIntegerField(default=0)
     passing = models.PositiveIntegerField(default=0)
+    upright = models.PositiveIntegerField(default=0)  # visits by the posture they held most
+    leaning = models.PositiveIntegerField(default=0)
+    arms_crossed = models.PositiveIntegerField(default=0)
     # the funnel, nested by visit and counted in the hour the visit started (docs/metrics.md)
     entered = models.PositiveIntegerField(default=0, help_text="Visits that came in (crossed an entrance line in).")
     browsed = models.PositiveIntegerField(default=0, help_text="Entered visits that stayed in a zone.")

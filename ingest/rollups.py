@@ -82,7 +82,10 @@ visits AS (
            count(*) FILTER (WHERE behaviour = 'engaged') AS engaged,
            count(*) FILTER (WHERE behaviour = 'browsing') AS browsing,
            count(*) FILTER (WHERE behaviour = 'waiting') AS waiting,
-           count(*) FILTER (WHERE behaviour = 'passing') AS passing
+           count(*) FILTER (WHERE behaviour = 'passing') AS passing,
+           count(*) FILTER (WHERE posture = 'upright') AS upright,
+           count(*) FILTER (WHERE posture = 'leaning') AS leaning,
+           count(*) FILTER (WHERE posture = 'arms crossed') AS arms_crossed
     FROM ingest_visit WHERE {_CUSTOMERS_IN_RANGE} AND ended_at IS NOT NULL GROUP BY 1
 ),
 durations AS ({_histogram("duration_seconds", "ended_at IS NOT NULL", "ingest_visit", "venue_id")}),
@@ -143,13 +146,15 @@ present AS (
 ),
 occupancy AS ({_OCCUPANCY.format(keys="hour_start")})
 INSERT INTO ingest_venuehour (tenant_id, venue_id, hour_start, visits, visit_seconds, visit_histogram,
-    with_demographics, engagement_score_sum, engagement_scored, engaged, browsing, waiting, passing, entries, exits,
+    with_demographics, engagement_score_sum, engagement_scored, engaged, browsing, waiting, passing, upright, leaning,
+    arms_crossed, entries, exits,
     entered, browsed, queued, purchased, sales_linked, transactions, revenue, items, peak_occupancy, occupancy_seconds,
     occupied_seconds)
 SELECT %(tenant)s, %(venue)s, hours.hour_start, coalesce(v.visits, 0), coalesce(v.visit_seconds, 0),
     coalesce(d.histogram, '{{}}'), coalesce(v.with_demographics, 0), coalesce(v.engagement_score_sum, 0),
     coalesce(v.engagement_scored, 0), coalesce(v.engaged, 0), coalesce(v.browsing, 0), coalesce(v.waiting, 0),
-    coalesce(v.passing, 0), coalesce(c.entries, 0), coalesce(c.exits, 0), coalesce(f.entered, 0),
+    coalesce(v.passing, 0), coalesce(v.upright, 0), coalesce(v.leaning, 0), coalesce(v.arms_crossed, 0),
+    coalesce(c.entries, 0), coalesce(c.exits, 0), coalesce(f.entered, 0),
     coalesce(f.browsed, 0), coalesce(f.queued, 0), coalesce(f.purchased, 0), coalesce(f.sales_linked, 0),
     coalesce(s.transactions, 0), coalesce(s.revenue, 0), coalesce(s.items, 0),
     coalesce(o.peak, 0), coalesce(o.seconds, 0), coalesce(o.busy_seconds, 0)

@@ -34,7 +34,7 @@ from vision.events import (
 EVENT_MODELS = (Visit, ZoneEvent, LineCrossing, QueueEvent)
 VISIT_SUMMARY_FIELDS = [
     "at", "ended_at", "duration_seconds", "zone_path", "trajectory", "age_bracket", "age_confidence", "gender",
-    "gender_confidence", "engagement_score", "behaviour", "visitor", "staff",
+    "gender_confidence", "engagement_score", "behaviour", "posture", "visitor", "staff",
 ]  # fmt: skip
 
 
@@ -73,6 +73,7 @@ def _visit_row(origin: Origin, event: VisitStarted | VisitEnded, visit_key: str)
             row.gender, row.gender_confidence = d.gender, d.gender_confidence
         if event.engagement:
             row.engagement_score, row.behaviour = event.engagement.score, event.engagement.behaviour
+            row.posture = event.engagement.posture or ""
     return row
 
 

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from ingest.models import VenueHour
+from ingest.writer import Origin, events_write
 from tests.conftest import key_client, session_client
 from venues.models import Camera, Tenant, Zone
 from venues.tenancy import tenant_scope
+from vision.events import Engagement, VisitEnded
 
 pytestmark = pytest.mark.django_db
 
@@ -370,3 +373,20 @@ def test_every_number_of_the_overview_is_defined_in_docs_metrics(week):
     assert [key for key in result if f"`{key}`" not in defined] == []
     stages = answer(week, "funnel", **{"from": "2026-11-20", "to": "2026-11-21"})
     assert [key for key in stages if f"`{key}`" not in defined and key != "stages"] == []
+
+
+def test_visits_are_counted_by_the_posture_they_held_most(world_a):
+    """Through the pipeline's own events: the posture comes with a visit's engagement and is kept per hour."""
+    origin = Origin(f"job:{world_a.job.pk}", world_a.tenant.pk, world_a.venue.pk, world_a.camera.pk, world_a.job.pk)
+    start = datetime(2026, 11, 20, 9, tzinfo=UTC)  # 10:00 in Paris
+    held = ["upright", "upright", "arms crossed", "leaning", None]
+    events = [
+        VisitEnded(n, start + timedelta(minutes=n + 2), first_seen=start + timedelta(minutes=n), zone_visits=(),
+                   trajectory=(), engagement=Engagement(40, "browsing", 0.5, 0.5, posture=posture))
+        for n, posture in enumerate(held)
+    ]  # fmt: skip
+    with tenant_scope(world_a.tenant):
+        events_write(origin, events, {}, {})
+    engagement = answer(world_a, "engagement", **{"from": "2026-11-20", "to": "2026-11-20"})
+    assert engagement["postures"] == {"upright": 2, "leaning": 1, "arms crossed": 1}  # the fifth: no pose told
+    assert engagement["behaviours"]["browsing"] == 5
