@@ -1,5 +1,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
+from django.http import JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -15,6 +17,14 @@ def exception_handler(exc, context):
     elif isinstance(exc, RecursionError):  # the JSON parser on a body nested thousands deep
         exc = exceptions.ParseError("The JSON body is nested too deeply.")
     return drf_exception_handler(exc, context)
+
+
+def not_found(request, exception):
+    """Django's 404 page, but JSON under /api/: an address no route matches (such as an id that is not a number)
+    is answered like any other API 404."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found: no API operation has this address."}, status=404)
+    return page_not_found(request, exception)
 
 
 DETAIL = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
