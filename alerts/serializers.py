@@ -1,5 +1,7 @@
 import math
 
+from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from alerts.models import Alert, AlertRecipient, AlertRule, AlertSettings
@@ -74,7 +76,18 @@ class AlertRecipientSerializer(serializers.ModelSerializer):
         return value.lower()
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$",
+                      "example": "07:00"})  # fmt: skip
+class LocalTimeField(serializers.TimeField):
+    """A time of day in the tenant's time zone, such as 07:00:00: OpenAPI's `time` format would need an offset."""
+
+
 class AlertSettingsSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.TimeField: LocalTimeField,
+    }
+
     class Meta:
         model = AlertSettings
         fields = ["instant_severity", "digest", "digest_time", "time_zone"]

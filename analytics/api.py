@@ -5,7 +5,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -154,10 +154,19 @@ class VenueEventsView(_VenueEvents):
         return paginator.get_paginated_response(page_of(page, period))
 
 
+EXPORTED = "The events: a CSV file with a header row (export.csv) or a JSON array of objects (export.json)."
+
+
 class VenueExportView(_VenueEvents):
     """All of a venue's events of one type in a period as CSV or JSON, streamed (large ranges are fine)."""
 
-    @extend_schema(parameters=EVENT_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.STR})
+    @extend_schema(
+        parameters=EVENT_PARAMETERS,
+        responses={  # the extension says which
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=EXPORTED),
+            (200, "application/json"): OpenApiResponse({"type": "array", "items": {"type": "object"}}, EXPORTED),
+        },
+    )
     def get(self, request, venue_id, extension):
         venue, kind, period, camera = self._query(request, venue_id)
         as_csv = extension == "csv"

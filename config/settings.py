@@ -195,6 +195,7 @@ SPECTACULAR_SETTINGS = {
         "AlertKindEnum": "alerts.models.AlertRule.Kind",
         "ZoneKindEnum": "venues.models.Zone.Kind",
     },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "venues.api_errors.error_responses"],
 }
 
 # --- Celery: Redis broker and results, a `vision` queue for video workers -----------------------

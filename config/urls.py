@@ -17,3 +17,4 @@ urlpatterns = [
     path("", include("alerts.urls")),
     path("", include("ingest.urls")),
 ]
+handler404 = "venues.api_errors.not_found"

@@ -95,10 +95,9 @@ class VideoJobViewSet(
         jobs = video_jobs_create(created_by=_user(request), **given.validated_data)
         return Response(VideoJobSerializer(jobs, many=True).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=VideoJobSerializer)
-    @extend_schema(request=CountAuditSerializer, responses={200: CountAuditSerializer(many=True),
-                                                            201: CountAuditSerializer})  # fmt: skip
-    @action(detail=True, methods=["get", "post"], serializer_class=CountAuditSerializer)
+    @extend_schema(methods=["GET"], responses=CountAuditSerializer(many=True))
+    @extend_schema(methods=["POST"], request=CountAuditSerializer, responses={201: CountAuditSerializer})
+    @action(detail=True, methods=["get", "post"], serializer_class=CountAuditSerializer, pagination_class=None)
     def audits(self, request, pk=None):
         """GET: the job's count audits. POST: a person's count of a line's crossings between `start_seconds` and
         `end_seconds` of the footage (as counted on the review clip); the answer adds the product's own count of

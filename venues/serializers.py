@@ -99,7 +99,9 @@ class CountingLineSerializer(CameraGeometrySerializer):
 
 class ApiKeySerializer(serializers.ModelSerializer):
     venue = ScopedRelatedField(Venue, required=False, allow_null=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who created it (null: not a signed-in user)."
+    )
 
     class Meta:
         model = ApiKey
