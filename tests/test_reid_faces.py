@@ -22,6 +22,7 @@ from django.utils import timezone
 from ingest.models import Visit
 from reid.calibration import pair_distances, threshold_figures
 from reid.management.commands.reid_calibrate import photo_embeddings
+from reid.matching import match_rule
 from reid.models import Visitor
 from tests.conftest import build_world, face_visit
 from tests.vision.footage import MODEL_DIR
@@ -41,7 +42,7 @@ def photos() -> dict:
 
 
 def test_the_match_threshold_separates_real_same_and_different_person_pairs(photos):
-    threshold = settings.REID_MATCH_THRESHOLDS[MODEL]
+    threshold = match_rule(MODEL, visitors_in_scope=19).threshold  # the people in the photos
     same, different = pair_distances(photos)
     figures = threshold_figures(same, different, threshold)
     message = (
