@@ -226,15 +226,14 @@ VIDEO_BATCH_MAX = 20  # files or URLs in one batch request
 REVIEW_CLIP_SECONDS = env.float("REVIEW_CLIP_SECONDS", default=120.0)  # review clips: the footage's first seconds
 
 # --- Returning visitors (reid/) -------------------------------------------------------------------
-# Open-set matching per embedding model (L2 distance between normalised embeddings; a model without a rule is
-# never matched). A face is its nearest visitor's when that visitor is within the threshold for the number of
-# visitors in the matching scope ([most visitors, threshold] bands, the last one for any larger scope) and nearer
-# than the next visitor by `margin`; within the threshold but with a smaller margin it is "uncertain". dlib: the
-# threshold of small scopes is the pair-calibrated 0.38 (`manage.py reid_calibrate`), the tighter ones and the
-# margin are what `manage.py benchmark_reid` measured at 10k-1M visitors (docs/benchmarks.md).
+# Open-set matching per embedding model (L2 distance between normalised embeddings; a model without rules is
+# never matched): [most visitors in the matching scope, threshold, margin] bands, the last (null) for any larger
+# scope. A face is its nearest visitor's when that visitor is within the threshold and nearer than the next
+# visitor by the margin; within the threshold but without the margin it is "uncertain". dlib: measured by
+# `manage.py benchmark_reid` at 10k-1M visitors and `reid_calibrate` on real photos (docs/benchmarks.md).
 REID_MATCH_RULES = env.json(
     "REID_MATCH_RULES",
-    default={"dlib-resnet-128": {"thresholds": [[1000, 0.38], [10000, 0.34], [None, 0.32]], "margin": 0.04}},
+    default={"dlib-resnet-128": [[1000, 0.36, 0.05], [10_000, 0.34, 0.05], [100_000, 0.32, 0.04], [None, 0.30, 0.04]]},
 )
 REID_SCOPE_SIZE_SECONDS = 600  # the visitors counted in a matching scope are counted again this often
 REID_CANDIDATES = env.int("REID_CANDIDATES", default=100)  # nearest samples the HNSW search returns (ef_search)

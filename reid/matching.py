@@ -67,13 +67,13 @@ class Decision:
 
 
 def match_rule(face_model: str, visitors_in_scope: int) -> MatchRule | None:
-    """The model's threshold for a scope of this many visitors and its margin (`REID_MATCH_RULES`); None for
-    a model that is never matched."""
-    rule = settings.REID_MATCH_RULES.get(face_model)
-    if rule is None:
+    """The model's threshold and margin for a scope of this many visitors (`REID_MATCH_RULES`); None for a
+    model that is never matched."""
+    bands = settings.REID_MATCH_RULES.get(face_model)
+    if bands is None:
         return None
-    threshold = next(value for most, value in rule["thresholds"] if most is None or visitors_in_scope <= most)
-    return MatchRule(threshold=threshold, margin=rule["margin"])
+    threshold, margin = next((t, m) for most, t, m in bands if most is None or visitors_in_scope <= most)
+    return MatchRule(threshold=threshold, margin=margin)
 
 
 def _in_venue(tenant) -> str:

@@ -41,8 +41,8 @@ def visit(world, track_id: int):
         return Visit.objects.get(key=f"job:{world.job.pk}:visit:{track_id}")
 
 
-def rule(thresholds, margin=0.04):
-    return override_settings(REID_MATCH_RULES={MODEL: {"thresholds": thresholds, "margin": margin}})
+def rules(*bands):
+    return override_settings(REID_MATCH_RULES={MODEL: list(bands)})
 
 
 def two_visitors(world):
@@ -89,7 +89,7 @@ def test_a_face_about_as_near_to_two_visitors_is_uncertain_joins_nobody_and_is_r
 
 def test_the_threshold_tightens_as_the_scope_grows(world_a):
     a = face_embedding(world_a.tenant.pk)
-    with rule([[1, 0.38], [None, 0.30]]):
+    with rules([1, 0.38, 0.04], [None, 0.30, 0.04]):
         face_visit(world_a, 2, FIRST_VISIT + timedelta(days=1), face_embedding(2, near=a, distance=0.34))
         assert visit(world_a, 2).visitor == world_a.visitor  # one visitor in scope: 0.38
         face_visit(world_a, 3, FIRST_VISIT + timedelta(days=1), face_embedding(3))  # a second visitor
