@@ -233,7 +233,7 @@ REVIEW_CLIP_SECONDS = env.float("REVIEW_CLIP_SECONDS", default=120.0)  # review 
 # `manage.py benchmark_reid` at 10k-1M visitors and `reid_calibrate` on real photos (docs/benchmarks.md).
 REID_MATCH_RULES = env.json(
     "REID_MATCH_RULES",
-    default={"dlib-resnet-128": [[1000, 0.36, 0.05], [10_000, 0.32, 0.05], [100_000, 0.32, 0.04], [None, 0.30, 0.04]]},
+    default={"dlib-resnet-128": [[1000, 0.34, 0.05], [10_000, 0.32, 0.05], [100_000, 0.32, 0.04], [None, 0.30, 0.04]]},
 )
 REID_SCOPE_SIZE_SECONDS = 600  # the visitors counted in a matching scope are counted again this often
 REID_CANDIDATES = env.int("REID_CANDIDATES", default=100)  # nearest samples the HNSW search returns (ef_search)

@@ -53,9 +53,10 @@ def test_the_match_threshold_separates_real_same_and_different_person_pairs(phot
     print("\n" + message)
     assert len(same) >= 150 and len(different) >= 2500  # 76 photos of 19 people
     assert figures.accuracy >= 0.99, message
-    # measured at 0.36 (19 people: the smallest scopes' threshold): no false match (at 0.38 the look-alikes
-    # matt_damon / deepface_p34 made 2), 5 false non-matches of 154
-    assert figures.false_match_rate <= 0.001 and figures.false_non_match_rate <= 0.04, message
+    # measured at 0.34 (19 people: the smallest scopes' threshold): no false match (at 0.38 the look-alikes
+    # matt_damon / deepface_p34 made 2), 9 false non-matches of 154 pairs; as visits against a gallery of
+    # the others' photos, 96.9 % of returning visits still find their person (reid_calibrate, docs/benchmarks.md)
+    assert figures.false_match_rate <= 0.001 and figures.false_non_match_rate <= 0.06, message
 
 
 def _round_robin(photos: dict) -> list[str]:
@@ -105,11 +106,11 @@ def test_photos_of_one_person_link_to_one_visitor_through_the_writer(photos):
         f"{missed}; false matches (photo, visitor's person): {false_matches}; samples per visitor: "
         f"{dict(Counter(samples.values()))}"
     )
-    # measured at 0.36 (the smallest scopes' threshold): 53/56 later photos linked right, no false match, 21
-    # visitors: alex_lacamoire_2 (0.366 from _1) and jennifer_2 (a small image) start visitors of their own, and
-    # jennifer_4, then about as near to both of jennifer's visitors, is an uncertain match. At 0.38 all 57 were
-    # linked right, but a stranger's visit may then join a look-alike (reid_calibrate's open-set figures: the
-    # deepface_p34 / matt_damon pairs at 0.36-0.37). 1 false match is allowed for the look-alikes all the same.
+    # measured at 0.34 (the smallest scopes' threshold; 0.36 gives the same): 53/56 later photos linked right, no
+    # false match, 21 visitors: alex_lacamoire_2 (0.366 from _1) and jennifer_2 (a small image) start visitors of
+    # their own, and jennifer_4, then about as near to both of jennifer's visitors, is an uncertain match. At 0.38
+    # all 57 were linked right, but a stranger's visit may then join a look-alike (reid_calibrate's open-set
+    # figures: the deepface_p34 / matt_damon pairs at 0.36-0.37). 1 false match is allowed for them all the same.
     assert recall >= 0.9, (missed, false_matches)
     assert len(uncertain) <= 2, uncertain
     assert len(false_matches) <= 1, false_matches
