@@ -19,6 +19,7 @@ from django.utils import timezone
 from analytics.faces import faces_missing
 from analytics.periods import Period
 from ingest.models import Visit, ZoneEvent
+from reid.models import UncertainMatch
 from venues.validators import LOYALTY_TIERS
 
 FREQUENCY_BUCKETS = ((1, "1"), (2, "2"), (3, "3"), (4, "4-5"), (6, "6-9"), (10, "10+"))  # visit days per visitor
@@ -73,7 +74,9 @@ def returning_visitors(venue, period: Period) -> dict:
     venue), visit frequency (visit days per recognised visitor in the period), and loyalty tiers (visit days
     within the tenant's loyalty window ending with the period); `return_rate` is the share of the period's
     recognised visitors seen on more than one day in that window. `visitors` counts each person once however
-    many cameras saw them; visits without a recognised face count as one visitor each."""
+    many cameras saw them; visits without a recognised face count as one visitor each. `total.uncertain`: the
+    period's visits whose face was about as near to two known visitors (`reid.models.UncertainMatch`), among
+    the unrecognised ones: neither new nor returning."""
     tenant = venue.tenant
     since = period.end - timedelta(days=tenant.loyalty_window_days)
     params = {
@@ -90,6 +93,9 @@ def returning_visitors(venue, period: Period) -> dict:
             series[name] = [{"start": row[0].isoformat(), **_counts(row[1:])} for row in cursor.fetchall()]
         cursor.execute(_VISIT_DAYS, {**params, "start": period.start, "since": since})
         visit_days = cursor.fetchall()
+    total["uncertain"] = UncertainMatch.objects.filter(
+        venue=venue, seen_at__gte=period.start, seen_at__lt=period.end
+    ).count()
     frequency = Counter()
     tiers = Counter()
     for _, days_in_period, days_in_window in visit_days:

@@ -268,10 +268,16 @@ VIDEO_BATCH_MAX = 20  # files or URLs in one batch request
 REVIEW_CLIP_SECONDS = env.float("REVIEW_CLIP_SECONDS", default=120.0)  # review clips: the footage's first seconds
 
 # --- Returning visitors (reid/) -------------------------------------------------------------------
-# Largest L2 distance between normalised embeddings of one model that counts as the same person. A model
-# without a threshold here is never matched. dlib: measured on ../shared/faces by `manage.py reid_calibrate`
-# (docs/benchmarks.md): same person 0.16-0.40, different people 0.36-0.76; 0.38 separates 99.9 % of pairs.
-REID_MATCH_THRESHOLDS = env.json("REID_MATCH_THRESHOLDS", default={"dlib-resnet-128": 0.38})
+# Open-set matching per embedding model (L2 distance between normalised embeddings; a model without rules is
+# never matched): [most visitors in the matching scope, threshold, margin] bands, the last (null) for any larger
+# scope. A face is its nearest visitor's when that visitor is within the threshold and nearer than the next
+# visitor by the margin; within the threshold but without the margin it is "uncertain". dlib: measured by
+# `manage.py benchmark_reid` at 10k-1M visitors and `reid_calibrate` on real photos (docs/benchmarks.md).
+REID_MATCH_RULES = env.json(
+    "REID_MATCH_RULES",
+    default={"dlib-resnet-128": [[1000, 0.34, 0.05], [10_000, 0.32, 0.05], [100_000, 0.32, 0.04], [None, 0.30, 0.04]]},
+)
+REID_SCOPE_SIZE_SECONDS = 600  # the visitors counted in a matching scope are counted again this often
 REID_CANDIDATES = env.int("REID_CANDIDATES", default=100)  # nearest samples the HNSW search returns (ef_search)
 REID_SAMPLES_PER_VISITOR = 5  # a visitor keeps at most this many embeddings; a new one replaces the oldest
 REID_SAMPLE_MIN_DISTANCE = 0.1  # a match closer than this to one of the visitor's samples adds nothing new

@@ -182,7 +182,9 @@ def _visitors_identify(venue, visits: list[Visit], faces: dict[str, Face]) -> No
     tagged staff."""
     for visit in visits:
         face = faces.get(visit.key)
-        if visit.ended_at and face and (visitor := visitor_identify(venue, face.embedding, face.model, visit.at)):
+        if not (visit.ended_at and face):
+            continue
+        if visitor := visitor_identify(venue, face.embedding, face.model, visit.at, visit.key):
             visit.visitor_id, visit.staff = visitor.pk, visitor.staff
 
 

@@ -49,3 +49,26 @@ class VisitorEmbedding(TenantOwned):
 
     def __str__(self):
         return f"{self.face_model} sample of visitor {self.visitor_id}"
+
+
+class UncertainMatch(TenantOwned):
+    """A visit whose face was within the match threshold of a known visitor but not clearly nearer to that one
+    than to the next (`reid.matching.MatchRule`): it joins nobody (a stranger would inherit another person's
+    history) and enrols nobody; counted in the visitor numbers as "uncertain". Holds no embedding."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
+    visit_key = models.CharField(max_length=160)
+    seen_at = models.DateTimeField(help_text="When the visit started.")
+    face_model = models.CharField(max_length=40)
+    distance = models.FloatField(help_text="To the nearest visitor.")
+    runner_up_distance = models.FloatField(help_text="To the next visitor.")
+    threshold = models.FloatField(help_text="The scope's threshold then.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "visit_key"], name="uncertainmatch_unique_visit_per_tenant")
+        ]
+        indexes = [models.Index(fields=["venue", "seen_at"])]
+
+    def __str__(self):
+        return f"uncertain match of {self.visit_key}"

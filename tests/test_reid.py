@@ -19,7 +19,7 @@ from django.urls import reverse
 from config.celery import app
 from ingest.models import VideoJob, Visit, ZoneEvent
 from ingest.video import build_pipeline
-from reid.matching import nearest_sample_sql, vector_literal
+from reid.matching import match_rule, nearest_sample_sql, vector_literal
 from reid.models import Visitor, VisitorEmbedding
 from reid.services import embeddings_expire
 from reid.tasks import embeddings_expire_all
@@ -60,7 +60,7 @@ def test_the_same_face_returns_as_the_same_visitor_and_a_new_face_is_a_new_visit
 
 
 def test_the_threshold_decides(world_a):
-    threshold = settings.REID_MATCH_THRESHOLDS["dlib-resnet-128"]
+    threshold = match_rule("dlib-resnet-128", visitors_in_scope=1).threshold
     face_visit(world_a, 2, MONDAY, face_embedding(2, near=base(world_a), distance=threshold - 0.01))
     face_visit(world_a, 3, MONDAY, face_embedding(3, near=base(world_a), distance=threshold + 0.02))
     assert visitor_of(world_a, 2) == world_a.visitor

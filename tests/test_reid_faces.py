@@ -22,6 +22,7 @@ from django.utils import timezone
 from ingest.models import Visit
 from reid.calibration import pair_distances, threshold_figures
 from reid.management.commands.reid_calibrate import photo_embeddings
+from reid.matching import match_rule
 from reid.models import Visitor
 from tests.conftest import build_world, face_visit
 from tests.vision.footage import MODEL_DIR
@@ -41,7 +42,7 @@ def photos() -> dict:
 
 
 def test_the_match_threshold_separates_real_same_and_different_person_pairs(photos):
-    threshold = settings.REID_MATCH_THRESHOLDS[MODEL]
+    threshold = match_rule(MODEL, visitors_in_scope=19).threshold  # the people in the photos
     same, different = pair_distances(photos)
     figures = threshold_figures(same, different, threshold)
     message = (
@@ -52,8 +53,10 @@ def test_the_match_threshold_separates_real_same_and_different_person_pairs(phot
     print("\n" + message)
     assert len(same) >= 150 and len(different) >= 2500  # 76 photos of 19 people
     assert figures.accuracy >= 0.99, message
-    # measured: 2 false matches, both the look-alikes matt_damon / deepface_p34; 1 false non-match (of 154)
-    assert figures.false_match_rate <= 0.002 and figures.false_non_match_rate <= 0.02, message
+    # measured at 0.34 (19 people: the smallest scopes' threshold): no false match (at 0.38 the look-alikes
+    # matt_damon / deepface_p34 made 2), 9 false non-matches of 154 pairs; as visits against a gallery of
+    # the others' photos, 96.9 % of returning visits still find their person (reid_calibrate, docs/benchmarks.md)
+    assert figures.false_match_rate <= 0.001 and figures.false_non_match_rate <= 0.06, message
 
 
 def _round_robin(photos: dict) -> list[str]:
@@ -79,7 +82,8 @@ def test_photos_of_one_person_link_to_one_visitor_through_the_writer(photos):
             .annotate(n=Count("embeddings"))
             .values_list("pk", "n")
         )
-    assert all(visitor_of.values())  # every visit with a face is linked to a visitor
+    uncertain = [name for name in order if visitor_of[name] is None]  # about as near to two visitors
+    order = [name for name in order if name not in uncertain]
     owner: dict[int, str] = {}  # visitor -> the person whose visit created it (visits are written in time order)
     first_visitor: dict[str, int] = {}  # person -> the visitor of their first photo (theirs if it created it)
     later = []  # every photo but each person's first
@@ -96,16 +100,19 @@ def test_photos_of_one_person_link_to_one_visitor_through_the_writer(photos):
     missed = [name for name in later if name not in linked_right and owner[visitor_of[name]] == photos[name][0]]
     recall = len(linked_right) / len(later)
     print(
+        f"\nuncertain matches (linked to nobody): {uncertain}"
         f"\n{len(order)} photos of {len(first_visitor)} people -> {len(samples)} visitors; later photos linked to "
         f"their person's visitor {len(linked_right)}/{len(later)} (recall {recall:.3f}); new visitor instead: "
         f"{missed}; false matches (photo, visitor's person): {false_matches}; samples per visitor: "
         f"{dict(Counter(samples.values()))}"
     )
-    # measured: 57/57 later photos linked right, no false match, 19 visitors. The look-alikes' two pairs within the
-    # threshold (deepface_p34_2 - matt_damon_2 0.362, - matt_damon_3 0.371) never decide: by then each side's
-    # visitor holds a sample of its own person at 0.25-0.27, and the nearest sample wins. 1 false match is
-    # allowed for them: had deepface_p34_2 been that person's first photo, after matt_damon_2, it would join him.
+    # measured at 0.34 (the smallest scopes' threshold; 0.36 gives the same): 53/56 later photos linked right, no
+    # false match, 21 visitors: alex_lacamoire_2 (0.366 from _1) and jennifer_2 (a small image) start visitors of
+    # their own, and jennifer_4, then about as near to both of jennifer's visitors, is an uncertain match. At 0.38
+    # all 57 were linked right, but a stranger's visit may then join a look-alike (reid_calibrate's open-set
+    # figures: the deepface_p34 / matt_damon pairs at 0.36-0.37). 1 false match is allowed for them all the same.
     assert recall >= 0.9, (missed, false_matches)
+    assert len(uncertain) <= 2, uncertain
     assert len(false_matches) <= 1, false_matches
     # 4 people have 6-8 photos: their visitors reached the cap and replaced their oldest samples
     assert max(samples.values()) <= settings.REID_SAMPLES_PER_VISITOR, samples

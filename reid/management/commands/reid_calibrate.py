@@ -1,8 +1,10 @@
-"""`python manage.py reid_calibrate [--faces DIR] [--json FILE]`: how well match thresholds separate real faces.
+"""`python manage.py reid_calibrate [--faces DIR] [--json FILE]`: how well the match rule separates real faces.
 
 Embeds the best face of every photo in the folder's `labels.csv` (`file,identity,...`) with the product's
 FaceAnalyzer, then prints the distances of same-person and different-person pairs and, per candidate threshold,
-pair accuracy, false-match and false-non-match rates (see `reid.calibration`).
+pair accuracy, false-match and false-non-match rates; then open-set figures (see `reid.calibration.photo_visits`):
+each photo, with another of its person as a visit's second face, against a gallery of the other people (a
+stranger) and of everyone's other photos (returning), under the product's rule for a scope that size and a grid.
 """
 
 import csv
@@ -16,7 +18,8 @@ import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from reid.calibration import calibration, pair_distances
+from reid.calibration import calibration, open_set_grid, open_set_rates, open_set_table, pair_distances, photo_visits
+from reid.matching import match_rule
 from vision.faces import FaceAnalyzer
 
 HARDEST = 5  # pairs of each kind listed: the farthest same-person and the nearest different-person ones
@@ -76,9 +79,10 @@ class Command(BaseCommand):
         same, different = pair_distances(embeddings)
         if not len(same) or not len(different):
             raise CommandError("need at least two photos of one person and two people")
-        current = settings.REID_MATCH_THRESHOLDS.get(model)
-        result = calibration(same, different, current)
         identities = len({identity for identity, _ in embeddings.values()})
+        rule = match_rule(model, identities)
+        current = rule.threshold if rule else None
+        result = calibration(same, different, current)
         out = self.stdout.write
         out(f"{model}: {len(embeddings)} photos of {identities} people in {folder}")
         for kind in ("same", "different"):
@@ -101,10 +105,25 @@ class Command(BaseCommand):
             out(f"current setting: no threshold for {model} (never matched)")
         else:
             out(_summary(f"current setting {current:.2f}", result["current"]))
+        open_set = self._open_set(embeddings, rule, identities) if rule else None
         if json_path:
             payload = {
                 "face_model": model, "faces_dir": str(folder), "photos": len(embeddings), "people": identities,
-                "faceless": faceless, **hardest, **result,
+                "faceless": faceless, **hardest, **result, "open_set": open_set,
             }  # fmt: skip
             json_path.write_text(json.dumps(payload, indent=2) + "\n")
             out(f"written to {json_path}")
+
+    def _open_set(self, embeddings: dict, rule, people: int) -> dict:
+        returning, strangers, own = photo_visits(embeddings)
+        product = open_set_rates(rule, returning, strangers, own)
+        grid = open_set_grid(returning, strangers, own)
+        self.stdout.write(
+            f"open set: {len(returning)} returning visits (gallery: every other photo), {len(strangers)} strangers' "
+            f"visits (gallery: the other people); the product's rule for {people} visitors: threshold "
+            f"{rule.threshold:.2f}, margin {rule.margin:.2f}"
+        )
+        for line in open_set_table(grid, product):
+            self.stdout.write(line)
+        return {"returning_visits": len(returning), "stranger_visits": len(strangers), "product_rule": product,
+                "grid": grid}  # fmt: skip
