@@ -80,6 +80,13 @@ def alert_check(venue, hour_start: datetime) -> list[Alert]:
     return new
 
 
+def alert_check_now(venue, hour_start: datetime | None = None) -> dict:
+    """An on-demand check (API, Alerts page): the hourly check on one hour, by default the last complete one."""
+    hour_start = hour_start or last_complete_hour(venue)
+    new = alert_check(venue, hour_start)
+    return {"venue": venue, "hour_start": hour_start, "hour_end": hour_start + timedelta(hours=1), "new_alerts": new}
+
+
 def alert_acknowledge(alert: Alert, user) -> Alert:
     if alert.state == Alert.State.OPEN:
         alert.state, alert.acknowledged_at, alert.acknowledged_by = Alert.State.ACKNOWLEDGED, timezone.now(), user

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from alerts.api import AlertRecipientViewSet, AlertRuleViewSet, AlertSettingsView, AlertViewSet
+from alerts.api import AlertRecipientViewSet, AlertRuleViewSet, AlertSettingsView, AlertViewSet, VenueAlertCheckView
 from analytics.api import VenueComparisonView, VenueEventsView, VenueExportView, VenueSummaryView, analytics_views
 from analytics.live import VenueEventStreamView
 from ingest.api import EdgeEventsView, VideoJobViewSet
@@ -30,6 +30,7 @@ urlpatterns = [
     path("alert-settings/", AlertSettingsView.as_view(), name="alert-settings"),
     path("analytics/venues/", VenueComparisonView.as_view(), name="analytics-venues"),
     path("venues/<int:venue_id>/summary", VenueSummaryView.as_view(), name="venue-summary"),
+    path("venues/<int:venue_id>/alerts/check/", VenueAlertCheckView.as_view(), name="venue-alert-check"),
     path("venues/<int:venue_id>/events/", VenueEventsView.as_view(), name="venue-events"),
     path("venues/<int:venue_id>/events/stream", VenueEventStreamView.as_view(), name="venue-event-stream"),
     *(

@@ -148,6 +148,8 @@ ROUTES = {
     "alert-resolve-form": Detail("alert", api=False, methods=("post",)),
     "alert-settings-page": TenantWide(api=False),
     "alert-rule-form": Detail("alert-rule", api=False, methods=("post",)),
+    "alert-check-form": Detail("venue", api=False, methods=("post",)),
+    "venue-alert-check": VenueScoped(methods=("post",)),
     "alert-recipient-remove-form": Detail("alert-recipient", api=False, methods=("post",)),
     "edge-events": PostNamingVenue(),
     "sales-list": VenueScoped(methods=("get", "post")),
