@@ -166,7 +166,7 @@ def venue_features(rows: list[dict]) -> dict:
 
 @tenant_page
 def venue_map(request):
-    """Every venue on a map (tiles from MAP_TILE_URL, none when it is empty); map.js fetches the GeoJSON."""
+    """Every venue on a map (tiles from MAP_TILE_URL, else vendored country outlines); map.js fetches the GeoJSON."""
     context = {
         "without_coordinates": Venue.objects.filter(Q(latitude=None) | Q(longitude=None)).order_by("name"),
         "tile_url": settings.MAP_TILE_URL, "tile_attribution": settings.MAP_TILE_ATTRIBUTION,

@@ -1,6 +1,14 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin, JSON answers): ours."""
+    return redirect(static("venues/favicon.svg"))  # resolved per request: hashed names exist after collectstatic
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -8,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("venues.urls")),
     path("", include("analytics.urls")),
     path("", include("reid.urls")),

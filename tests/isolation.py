@@ -180,6 +180,7 @@ ROUTES = {
         for name in (
             "api-schema",
             "api-docs",
+            "favicon",
             "glossary",
             "login",
             "logout",
