@@ -9,6 +9,10 @@ from celery.schedules import crontab
 _every = float(os.environ.get("SCHEDULE_SECONDS", 0)) or None
 
 BEAT_SCHEDULE = {
+    "health-heartbeat": {
+        "task": "config.health.heartbeat",
+        "schedule": _every or 60.0,  # /readyz counts beat alive while the last one is under 3 minutes old
+    },
     "reid-embeddings-expire": {
         "task": "reid.tasks.embeddings_expire_all",
         "schedule": _every or crontab(minute=17),  # hourly: an embedding outlives its retention by an hour at most

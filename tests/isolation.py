@@ -94,6 +94,11 @@ class NoTenantData:
 
 
 @dataclass(frozen=True)
+class HealthProbe:
+    """/healthz, /readyz: no tenant data; 200, or 503 while not ready (no worker or beat during tests)."""
+
+
+@dataclass(frozen=True)
 class TenantSwitch:
     """Switching to a tenant one is not a member of must not work."""
 
@@ -175,6 +180,8 @@ ROUTES = {
     "visitor-erase-form": Detail("visitor", api=False, methods=("post",)),
     "visitor-page": Detail("visitor", api=False, methods=("get",)),
     "tenant-switch": TenantSwitch(),
+    "healthz": HealthProbe(),
+    "readyz": HealthProbe(),
     **{
         name: NoTenantData()
         for name in (
@@ -384,6 +391,8 @@ def _walk_route(run, route, kind, label, client, is_key):
         client.post(url, {"tenant": a.tenant.pk})
         response = client.get(reverse("venues-today"))
         run.expect(label, f"POST {url} to A, then the venues", response, {302} if is_key else {200})
+    elif isinstance(kind, HealthProbe):
+        run.expect(label, f"GET {route.name}", client.get(reverse(route.name)), {200, 503})
     elif isinstance(kind, NoTenantData):
         kwargs = {p: "x" for p in route.params}
         response = client.get(reverse(route.name, kwargs=kwargs))
