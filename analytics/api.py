@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from analytics import selectors, visitors
 from analytics.events import EVENT_TYPES, events_of, page_of, streamed
+from analytics.jobs import video_job_queue
 from analytics.periods import Period
 from analytics.summary import venue_summary
 from venues.models import Venue
@@ -167,3 +168,12 @@ class VenueExportView(_VenueEvents):
         name = f"{venue.slug}-{kind}-{period.first}-{period.last}.{extension}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+class VideoJobQueueView(APIView):
+    """The video job queue now: waiting, running, finished in the last 24 hours, and the mean wait before a worker
+    started a job (definitions: docs/metrics.md)."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response(video_job_queue())

@@ -4,7 +4,14 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from alerts.api import AlertRecipientViewSet, AlertRuleViewSet, AlertSettingsView, AlertViewSet, VenueAlertCheckView
-from analytics.api import VenueComparisonView, VenueEventsView, VenueExportView, VenueSummaryView, analytics_views
+from analytics.api import (
+    VenueComparisonView,
+    VenueEventsView,
+    VenueExportView,
+    VenueSummaryView,
+    VideoJobQueueView,
+    analytics_views,
+)
 from analytics.live import VenueEventStreamView
 from ingest.api import EdgeEventsView, VideoJobViewSet
 from ingest.sales_api import VenueSalesCsvView, VenueSalesView
@@ -24,6 +31,7 @@ router.register("alert-rules", AlertRuleViewSet, basename="alert-rule")
 router.register("alert-recipients", AlertRecipientViewSet, basename="alert-recipient")
 
 urlpatterns = [
+    path("jobs/queue/", VideoJobQueueView.as_view(), name="job-queue-stats"),  # before the router's jobs/{id}/
     *router.urls,
     path("events", EdgeEventsView.as_view(), name="edge-events"),
     path("tenant/", TenantSettingsView.as_view(), name="tenant-settings"),

@@ -129,6 +129,8 @@ ROUTES = {
     "job-batch": CreateUnder("camera"),
     "jobs-page": Listing("job", api=False),
     "jobs-queue": Listing("job", api=False),
+    "jobs-queue-stats": TenantWide(api=False),
+    "job-queue-stats": TenantWide(),
     "jobs-create": CreateUnder("camera", api=False),
     "job-page": Detail("job", api=False, methods=("get",)),
     "job-cancel-form": Detail("job", api=False, methods=("post",)),
