@@ -107,6 +107,34 @@ def analytics_views() -> dict[str, type]:
 VenueSummaryView = answer_view("summary", venue_summary)
 
 
+MAX_WEEKS = 104
+WEEKLY_PARAMETERS = [
+    OpenApiParameter("weeks", int, description=f"How many weeks (1-{MAX_WEEKS}, default 12)."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="A day of the last week (default: today at the venue)."),
+]
+
+
+def weekly_parse(params, venue) -> tuple:
+    """`weeks` and `to` of query parameters, checked (a PeriodError naming the parameter)."""
+    raw = params.get("weeks") or "12"
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_WEEKS:
+        raise PeriodError({"weeks": f"{raw!r} is not a number of weeks from 1 to {MAX_WEEKS}."})
+    return period_parse({"to": params.get("to", "")}, venue).last, int(raw)
+
+
+class VenueWeeklyView(APIView):
+    """Visitors per local week (Monday to Sunday) with week-over-week and year-over-year change (docs/metrics.md)."""
+
+    @extend_schema(parameters=WEEKLY_PARAMETERS, responses=OpenApiTypes.OBJECT, summary="weekly")
+    def get(self, request, venue_id):
+        venue = get_object_or_404(Venue.objects.all(), pk=venue_id)
+        try:
+            last_day, weeks = weekly_parse(request.query_params, venue)
+        except PeriodError as error:
+            raise ValidationError(error.errors) from error
+        return Response(selectors.weekly(venue, last_day, weeks))
+
+
 class VenueComparisonView(APIView):
     """The tenant's venues side by side over the same local days (`?from=&to=`), with per-type benchmarks."""
 

@@ -9,6 +9,7 @@ from analytics.api import (
     VenueEventsView,
     VenueExportView,
     VenueSummaryView,
+    VenueWeeklyView,
     VideoJobQueueView,
     analytics_views,
 )
@@ -54,6 +55,7 @@ urlpatterns = [
         path(f"venues/<int:venue_id>/analytics/{name}/", view.as_view(), name=f"analytics-{name}")
         for name, view in analytics_views().items()
     ),
+    path("venues/<int:venue_id>/analytics/weekly/", VenueWeeklyView.as_view(), name="analytics-weekly"),
     path("venues/<int:venue_id>/sales/", VenueSalesView.as_view(), name="sales-list"),
     path("venues/<int:venue_id>/sales/csv/", VenueSalesCsvView.as_view(), name="sales-csv"),
 ]

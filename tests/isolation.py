@@ -162,6 +162,7 @@ ROUTES = {
     "sales-list": VenueScoped(methods=("get", "post")),
     "sales-csv": VenueScoped(methods=("post",), upload=True),
     **{f"analytics-{name}": VenueScoped(methods=("get",)) for name in ANSWERS},
+    "analytics-weekly": VenueScoped(methods=("get",)),
     "analytics-venues": TenantWide(),
     "venue-summary": VenueScoped(methods=("get",)),
     "venues-today": TenantWide(api=False),
