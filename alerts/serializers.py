@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from alerts.models import Alert, AlertRecipient, AlertRule, AlertSettings
 from alerts.rules import DEFAULTS, LIMITS
+from alerts.services import digest_time_zone
 from ingest.sales_api import ShownInVenueTimeField
 from venues.models import Venue, Zone
 from venues.serializers import ScopedRelatedField
@@ -79,9 +80,16 @@ class AlertRecipientSerializer(serializers.ModelSerializer):
 
 
 class AlertSettingsSerializer(serializers.ModelSerializer):
+    effective_time_zone = serializers.SerializerMethodField(
+        help_text="The zone the digest is sent in: `time_zone`, or the tenant's first venue's when that is empty."
+    )
+
     class Meta:
         model = AlertSettings
-        fields = ["instant_severity", "digest", "digest_time", "time_zone"]
+        fields = ["instant_severity", "digest", "digest_time", "time_zone", "effective_time_zone"]
+
+    def get_effective_time_zone(self, settings_row) -> str:
+        return digest_time_zone(settings_row)
 
 
 class AlertCheckSerializer(serializers.Serializer):
