@@ -1,3 +1,4 @@
+import math
 import zoneinfo
 from datetime import date, timedelta
 
@@ -135,15 +136,46 @@ class VenueWeeklyView(APIView):
         return Response(selectors.weekly(venue, last_day, weeks))
 
 
-class VenueComparisonView(APIView):
-    """The tenant's venues side by side over the same local days (`?from=&to=`), with per-type benchmarks."""
+def references_parse(params) -> dict:
+    """Reference figures the user gives, `reference.<venue type>.<figure>=<number>` (e.g. `reference.fashion.
+    conversion=0.2`), as {venue type: {figure: number}}; anything else named `reference.` is a 400 naming it."""
+    references: dict[str, dict] = {}
+    for name, raw in params.items():
+        if not name.startswith("reference."):
+            continue
+        _, kind, figure = [*name.split("."), "", ""][:3]
+        if kind not in Venue.VenueType.values or figure not in selectors.COMPARED or name.count(".") != 2:
+            raise ValidationError({name: f"Use reference.<venue type>.<figure> with a venue type of "
+                                         f"{', '.join(Venue.VenueType.values)} and a figure of "
+                                         f"{', '.join(selectors.COMPARED)}."})  # fmt: skip
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value <= 0:
+            raise ValidationError({name: f"{raw!r} is not a positive number."})
+        references.setdefault(kind, {})[figure] = value
+    return references
 
-    @extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT)
+
+class VenueComparisonView(APIView):
+    """The tenant's venues side by side over the same local days (`?from=&to=`): per venue type its average, each
+    venue against it, and against reference figures you give (`reference.<venue type>.<figure>=<number>`)."""
+
+    @extend_schema(
+        parameters=[*PERIOD_PARAMETERS, OpenApiParameter(
+            "reference.retail.conversion", float,
+            description="A reference figure for a venue type (any of `reference.<type>.<figure>`, figures "
+                        f"{', '.join(selectors.COMPARED)}): each venue and the type's average are compared with it.",
+        )],
+        responses=OpenApiTypes.OBJECT,
+    )  # fmt: skip
     def get(self, request):
         venues = list(Venue.objects.order_by("name"))
         reference = venues[0] if venues else Venue(time_zone="UTC")
         period = period_from(request, reference)
-        return Response(selectors.venue_comparison(venues, period.first, period.last))
+        references = references_parse(request.query_params)
+        return Response(selectors.venue_comparison(venues, period.first, period.last, references))
 
 
 class _VenueEvents(APIView):

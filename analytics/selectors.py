@@ -448,8 +448,20 @@ def weekly(venue, last_day: date, weeks: int, today: date | None = None) -> dict
     }
 
 
-def venue_comparison(tenant_venues, first, last) -> dict:
-    """The tenant's venues side by side over the same local days, and averages per venue type."""
+COMPARED = ("visitors_per_day", "conversion", "average_visit_seconds")  # what venues are compared on
+
+
+def _against(values: dict, base: dict) -> dict:
+    """Each compared figure's relative difference from `base`'s; none where either is missing or the base is 0."""
+    return {name: round((values[name] - base[name]) / base[name], 4) if values.get(name) is not None and base.get(name)
+            else None for name in COMPARED}  # fmt: skip
+
+
+def venue_comparison(tenant_venues, first, last, references: dict | None = None) -> dict:
+    """The tenant's venues side by side over the same local days; per venue type the average of its venues, each
+    venue against that average (with at least two of the type), and against the reference figures the user gave
+    for the type (`references`: {venue type: {figure: value}}; none are ever assumed)."""
+    references = references or {}
     venues = []
     for venue in tenant_venues:
         period = Period(first, last, venue.time_zone)
@@ -464,13 +476,17 @@ def venue_comparison(tenant_venues, first, last) -> dict:
     by_type: dict[str, list] = defaultdict(list)
     for venue in venues:
         by_type[venue["venue_type"]].append(venue)
-    benchmarks = [
-        {"venue_type": kind, "venues": len(group),
-         "visitors_per_day": round(sum(v["visitors_per_day"] for v in group) / len(group), 1),
-         "conversion": _mean([v["conversion"] for v in group]),
-         "average_visit_seconds": _mean([v["average_visit_seconds"] for v in group])}
-        for kind, group in sorted(by_type.items())
-    ]  # fmt: skip
+    benchmarks = []
+    for kind, group in sorted(by_type.items()):
+        average = {"visitors_per_day": round(sum(v["visitors_per_day"] for v in group) / len(group), 1),
+                   "conversion": _mean([v["conversion"] for v in group]),
+                   "average_visit_seconds": _mean([v["average_visit_seconds"] for v in group])}  # fmt: skip
+        reference = references.get(kind, {})
+        for venue in group:
+            venue["against_type_average"] = _against(venue, average) if len(group) > 1 else None
+            venue["against_reference"] = _against(venue, reference) if reference else None
+        benchmarks.append({"venue_type": kind, "venues": len(group), **average, "reference": reference or None,
+                           "against_reference": _against(average, reference) if reference else None})  # fmt: skip
     return {"venues": venues, "benchmarks": benchmarks, "first_day": first.isoformat(), "last_day": last.isoformat()}
 
 
