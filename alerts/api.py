@@ -1,3 +1,4 @@
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -6,9 +7,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alerts.models import Alert, AlertRecipient, AlertRule, Severity
-from alerts.serializers import AlertRecipientSerializer, AlertRuleSerializer, AlertSerializer, AlertSettingsSerializer
-from alerts.services import alert_acknowledge, alert_resolve, alert_settings_of
+from alerts.serializers import (
+    AlertCheckResultSerializer,
+    AlertCheckSerializer,
+    AlertRecipientSerializer,
+    AlertRuleSerializer,
+    AlertSerializer,
+    AlertSettingsSerializer,
+)
+from alerts.services import alert_acknowledge, alert_check_now, alert_resolve, alert_settings_of
 from venues.api import venue_filter
+from venues.models import Venue
 
 ALERT_FILTERS = {"severity": Severity.values, "state": Alert.State.values, "kind": AlertRule.Kind.values}
 
@@ -93,3 +102,15 @@ class AlertSettingsView(APIView):
         serializer.is_valid(raise_exception=True)
         serializer.save()
         return Response(serializer.data)
+
+
+class VenueAlertCheckView(APIView):
+    """Run the venue's alert rules on one hour now, as the hourly schedule does (and stores each firing once)."""
+
+    @extend_schema(request=AlertCheckSerializer, responses=AlertCheckResultSerializer)
+    def post(self, request, venue_id):
+        venue = get_object_or_404(Venue.objects.all(), pk=venue_id)
+        given = AlertCheckSerializer(data=request.data, context={"venue": venue})
+        given.is_valid(raise_exception=True)
+        result = alert_check_now(venue, given.validated_data.get("hour"))
+        return Response(AlertCheckResultSerializer(result, context={"venue": venue}).data)

@@ -115,8 +115,9 @@ class AlertSettings(TenantOwned):
     digest = models.CharField(max_length=8, choices=Digest.choices, default=Digest.DAILY)
     digest_time = models.TimeField(default=time(7), help_text="Local time the digest is sent.")
     time_zone = models.CharField(
-        max_length=64, default="UTC", validators=[validate_time_zone], help_text="IANA name for the digest's time."
-    )
+        max_length=64, blank=True, default="", validators=[validate_time_zone],
+        help_text="IANA name for the digest's time; empty: the time zone of the tenant's first venue.",
+    )  # fmt: skip
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant"], name="alert_settings_one_per_tenant")]

@@ -1,13 +1,18 @@
 import math
+from datetime import timedelta
 
 from django.db import models
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from alerts.models import Alert, AlertRecipient, AlertRule, AlertSettings
 from alerts.rules import DEFAULTS, LIMITS
+from alerts.services import digest_time_zone
+from ingest.sales_api import ShownInVenueTimeField
 from venues.models import Venue, Zone
 from venues.serializers import ScopedRelatedField
+from venues.validators import SUPPORTED_YEARS
 
 ZONE_KINDS = {"crowding", "long_dwell", "dead_zone", "queue_abandonment", "queue_wait"}
 
@@ -87,7 +92,37 @@ class AlertSettingsSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         models.TimeField: LocalTimeField,
     }
+    effective_time_zone = serializers.SerializerMethodField(
+        help_text="The zone the digest is sent in: `time_zone`, or the tenant's first venue's when that is empty."
+    )
 
     class Meta:
         model = AlertSettings
-        fields = ["instant_severity", "digest", "digest_time", "time_zone"]
+        fields = ["instant_severity", "digest", "digest_time", "time_zone", "effective_time_zone"]
+
+    def get_effective_time_zone(self, settings_row) -> str:
+        return digest_time_zone(settings_row)
+
+
+class AlertCheckSerializer(serializers.Serializer):
+    """An on-demand check of one venue hour: a whole hour that has ended (default: the last complete one)."""
+
+    hour = ShownInVenueTimeField(
+        required=False, help_text="The hour's start, e.g. 2026-11-20T10:00; without an offset the venue's local time."
+    )
+
+    def validate_hour(self, value):
+        if value.minute or value.second or value.microsecond:
+            raise serializers.ValidationError(f"An hour starts on the hour, e.g. {value:%Y-%m-%dT%H}:00.")
+        if not SUPPORTED_YEARS[0] <= value.year <= SUPPORTED_YEARS[1]:
+            raise serializers.ValidationError(f"Not in the years {SUPPORTED_YEARS[0]}-{SUPPORTED_YEARS[1]}.")
+        if value + timedelta(hours=1) > timezone.now():
+            raise serializers.ValidationError("That hour has not ended yet: only complete hours are checked.")
+        return value
+
+
+class AlertCheckResultSerializer(serializers.Serializer):
+    venue = serializers.IntegerField(source="venue.pk")
+    hour_start = ShownInVenueTimeField(help_text="The hour checked, in the venue's local time.")
+    hour_end = ShownInVenueTimeField()
+    new_alerts = AlertSerializer(many=True, help_text="Alerts this check fired; ones stored before are not repeated.")

@@ -80,6 +80,13 @@ def alert_check(venue, hour_start: datetime) -> list[Alert]:
     return new
 
 
+def alert_check_now(venue, hour_start: datetime | None = None) -> dict:
+    """An on-demand check (API, Alerts page): the hourly check on one hour, by default the last complete one."""
+    hour_start = hour_start or last_complete_hour(venue)
+    new = alert_check(venue, hour_start)
+    return {"venue": venue, "hour_start": hour_start, "hour_end": hour_start + timedelta(hours=1), "new_alerts": new}
+
+
 def alert_acknowledge(alert: Alert, user) -> Alert:
     if alert.state == Alert.State.OPEN:
         alert.state, alert.acknowledged_at, alert.acknowledged_by = Alert.State.ACKNOWLEDGED, timezone.now(), user
@@ -141,10 +148,20 @@ def alert_email_send(alert: Alert) -> int:
     return len(recipients)
 
 
+def digest_time_zone(settings_row: AlertSettings) -> str:
+    """The zone of the digest's time and days: the tenant's choice, else its first venue's (where the team reading
+    it works), else UTC while it has no venue."""
+    from venues.models import Venue
+
+    if settings_row.time_zone:
+        return settings_row.time_zone
+    return Venue.objects.order_by("pk").values_list("time_zone", flat=True).first() or "UTC"
+
+
 def digest_period(settings_row: AlertSettings, now: datetime) -> tuple[date, date] | None:
     """The days the next digest covers if one is due now (its local time has passed): yesterday (daily) or the
     last Monday-Sunday week (weekly, on Mondays); None when none is due."""
-    local = now.astimezone(zoneinfo.ZoneInfo(settings_row.time_zone))
+    local = now.astimezone(zoneinfo.ZoneInfo(digest_time_zone(settings_row)))
     if settings_row.digest == AlertSettings.Digest.OFF or local.time() < settings_row.digest_time:
         return None
     yesterday = local.date() - timedelta(days=1)

@@ -4,6 +4,7 @@ from alerts import views
 
 urlpatterns = [
     path("alerts/", views.alerts_page, name="alerts-page"),
+    path("venues/<int:venue_id>/alerts/check/", views.alert_check_form, name="alert-check-form"),
     path("alerts/settings/", views.alert_settings_page, name="alert-settings-page"),
     path("alerts/rules/<int:rule_id>/", views.alert_rule_form, name="alert-rule-form"),
     path(

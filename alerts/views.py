@@ -14,9 +14,15 @@ from django.views.decorators.http import require_POST
 
 from alerts.models import Alert, AlertRecipient, AlertRule, AlertSettings, Severity
 from alerts.rules import DEFAULTS, LIMITS
-from alerts.serializers import AlertRecipientSerializer, AlertRuleSerializer, AlertSettingsSerializer
+from alerts.serializers import (
+    AlertCheckSerializer,
+    AlertRecipientSerializer,
+    AlertRuleSerializer,
+    AlertSettingsSerializer,
+)
 from alerts.services import (
     alert_acknowledge,
+    alert_check_now,
     alert_resolve,
     alert_settings_of,
     recipient_from_token,
@@ -56,10 +62,12 @@ def alerts_page(request):
         alerts = alerts.filter(state=chosen["state"])
     filters = request.GET.copy()
     filters.pop("page", None)
+    venues = Venue.objects.order_by("name")
     context = {
         "page": Paginator(alerts, 50).get_page(request.GET.get("page")), "chosen": chosen,
-        "venues": Venue.objects.order_by("name"), "severities": Severity.choices, "states": Alert.State.choices,
+        "venues": venues, "severities": Severity.choices, "states": Alert.State.choices,
         "can_edit": member_writes(request), "query": filters.urlencode(),
+        "check_venues": venues.filter(pk=int(chosen["venue"])) if chosen["venue"].isdigit() else venues,
     }  # fmt: skip
     return render(request, "alerts/alerts.html", context)
 
@@ -73,6 +81,21 @@ def alert_state_change(request, alert_id, change):
     else:
         (alert_acknowledge if change == "acknowledge" else alert_resolve)(alert, request.user)
     return redirect(f"{reverse('alerts-page')}?{request.POST.get('query', '')}")
+
+
+@login_required
+@require_POST
+def alert_check_form(request, venue_id):
+    """The Alerts page's *Check now*: the venue's rules on the last complete hour (or the form's `hour`), at once;
+    answers the htmx request with what fired."""
+    venue = get_object_or_404(Venue.objects.all(), pk=venue_id)  # another tenant's: 404
+    if not member_writes(request):
+        return render(request, "alerts/_check_result.html", {"error": READ_ONLY}, status=403)
+    given = AlertCheckSerializer(data=request.POST, context={"venue": venue})
+    if not given.is_valid():
+        return render(request, "alerts/_check_result.html", {"error": " ".join(_errors(given))}, status=400)
+    result = alert_check_now(venue, given.validated_data.get("hour"))
+    return render(request, "alerts/_check_result.html", {**result, "time_zone": venue.time_zone})
 
 
 def _writer(request) -> None:

@@ -1,3 +1,4 @@
+import math
 import zoneinfo
 from datetime import date, timedelta
 
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 
 from analytics import selectors, visitors
 from analytics.events import EVENT_TYPES, events_of, page_of, streamed
+from analytics.jobs import video_job_queue
 from analytics.periods import Period
 from analytics.summary import venue_summary
 from venues.models import Venue
@@ -106,15 +108,74 @@ def analytics_views() -> dict[str, type]:
 VenueSummaryView = answer_view("summary", venue_summary)
 
 
-class VenueComparisonView(APIView):
-    """The tenant's venues side by side over the same local days (`?from=&to=`), with per-type benchmarks."""
+MAX_WEEKS = 104
+WEEKLY_PARAMETERS = [
+    OpenApiParameter("weeks", int, description=f"How many weeks (1-{MAX_WEEKS}, default 12)."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="A day of the last week (default: today at the venue)."),
+]
 
-    @extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT)
+
+def weekly_parse(params, venue) -> tuple:
+    """`weeks` and `to` of query parameters, checked (a PeriodError naming the parameter)."""
+    raw = params.get("weeks") or "12"
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_WEEKS:
+        raise PeriodError({"weeks": f"{raw!r} is not a number of weeks from 1 to {MAX_WEEKS}."})
+    return period_parse({"to": params.get("to", "")}, venue).last, int(raw)
+
+
+class VenueWeeklyView(APIView):
+    """Visitors per local week (Monday to Sunday) with week-over-week and year-over-year change (docs/metrics.md)."""
+
+    @extend_schema(parameters=WEEKLY_PARAMETERS, responses=OpenApiTypes.OBJECT, summary="weekly")
+    def get(self, request, venue_id):
+        venue = get_object_or_404(Venue.objects.all(), pk=venue_id)
+        try:
+            last_day, weeks = weekly_parse(request.query_params, venue)
+        except PeriodError as error:
+            raise ValidationError(error.errors) from error
+        return Response(selectors.weekly(venue, last_day, weeks))
+
+
+def references_parse(params) -> dict:
+    """Reference figures the user gives, `reference.<venue type>.<figure>=<number>` (e.g. `reference.fashion.
+    conversion=0.2`), as {venue type: {figure: number}}; anything else named `reference.` is a 400 naming it."""
+    references: dict[str, dict] = {}
+    for name, raw in params.items():
+        if not name.startswith("reference."):
+            continue
+        _, kind, figure = [*name.split("."), "", ""][:3]
+        if kind not in Venue.VenueType.values or figure not in selectors.COMPARED or name.count(".") != 2:
+            raise ValidationError({name: f"Use reference.<venue type>.<figure> with a venue type of "
+                                         f"{', '.join(Venue.VenueType.values)} and a figure of "
+                                         f"{', '.join(selectors.COMPARED)}."})  # fmt: skip
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value <= 0:
+            raise ValidationError({name: f"{raw!r} is not a positive number."})
+        references.setdefault(kind, {})[figure] = value
+    return references
+
+
+class VenueComparisonView(APIView):
+    """The tenant's venues side by side over the same local days (`?from=&to=`): per venue type its average, each
+    venue against it, and against reference figures you give (`reference.<venue type>.<figure>=<number>`)."""
+
+    @extend_schema(
+        parameters=[*PERIOD_PARAMETERS, OpenApiParameter(
+            "reference.retail.conversion", float,
+            description="A reference figure for a venue type (any of `reference.<type>.<figure>`, figures "
+                        f"{', '.join(selectors.COMPARED)}): each venue and the type's average are compared with it.",
+        )],
+        responses=OpenApiTypes.OBJECT,
+    )  # fmt: skip
     def get(self, request):
         venues = list(Venue.objects.order_by("name"))
         reference = venues[0] if venues else Venue(time_zone="UTC")
         period = period_from(request, reference)
-        return Response(selectors.venue_comparison(venues, period.first, period.last))
+        references = references_parse(request.query_params)
+        return Response(selectors.venue_comparison(venues, period.first, period.last, references))
 
 
 class _VenueEvents(APIView):
@@ -176,3 +237,12 @@ class VenueExportView(_VenueEvents):
         name = f"{venue.slug}-{kind}-{period.first}-{period.last}.{extension}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+class VideoJobQueueView(APIView):
+    """The video job queue now: waiting, running, finished in the last 24 hours, and the mean wait before a worker
+    started a job (definitions: docs/metrics.md)."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response(video_job_queue())

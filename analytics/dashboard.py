@@ -72,8 +72,25 @@ def _visitors(answer: dict) -> dict:
     ], scales={"x": {"stacked": True}, "y": {"stacked": True}})  # fmt: skip
 
 
+def _weekly(answer: dict) -> dict:
+    weeks = answer["weeks"]
+    year_ago = [w["year_ago"]["visitors"] if w["year_ago"] else None for w in weeks]
+    return _chart("bar", [w["week_start"] for w in weeks], [
+        {"label": "Visitors", "data": [w["visitors"] for w in weeks], "backgroundColor": BLUE, "order": 2},
+        {"label": "A year earlier", "data": year_ago, "type": "line", "borderColor": GREY, "order": 1,
+         "spanGaps": False},
+    ])  # fmt: skip
+
+
 def _no_chart(answer: dict) -> None:
     return None
+
+
+TREND_WEEKS = 12  # the weekly panel: the weeks up to the period's last day
+
+
+def _weekly_trend(venue, period) -> dict:
+    return selectors.weekly(venue, period.last, TREND_WEEKS)
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,7 @@ PANELS = {
     "overview": Panel("Key numbers", selectors.overview),
     "hourly": Panel("Visitors by hour of the day", selectors.hourly, _hourly),
     "daily": Panel("Visitors and transactions by day", selectors.daily, _daily),
+    "weekly": Panel(f"Visitors by week ({TREND_WEEKS} weeks to the period's end)", _weekly_trend, _weekly),
     "heatmap": Panel("Weekday x hour", selectors.heatmap),
     "spatial": Panel("Where people stand", selectors.spatial),
     "zones": Panel("Zones", selectors.zones),

@@ -9,12 +9,13 @@ from __future__ import annotations
 import zoneinfo
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, F, Max, Sum
-from django.db.models.functions import Abs, ExtractHour
+from django.db.models.functions import Abs, ExtractHour, TruncDate
+from django.utils import timezone
 
 from analytics.faces import faces_missing
 from analytics.periods import Period
@@ -400,8 +401,69 @@ def spatial(venue, period: Period) -> dict:
     }  # fmt: skip
 
 
-def venue_comparison(tenant_venues, first, last) -> dict:
-    """The tenant's venues side by side over the same local days, and averages per venue type."""
+NO_WEEKLY_DATA = {"reason": "no_data", "message": "No visitors in these weeks: process a video of the venue's cameras "
+                  "or send its events, and each week's visitors appear here."}  # fmt: skip
+YEAR = timedelta(weeks=52)  # the same weekdays a year earlier
+
+
+def weekly(venue, last_day: date, weeks: int, today: date | None = None) -> dict:
+    """Visitors per local week (Monday to Sunday), the `weeks` weeks up to the one holding `last_day`, each against
+    the week before and the same week a year earlier (52 weeks before) where that has data. A week still under way
+    is compared over its days so far with the same days of the other weeks."""
+    today = today or timezone.now().astimezone(zoneinfo.ZoneInfo(venue.time_zone)).date()
+    entrances = counts_entrances(venue)
+    last_monday = last_day - timedelta(days=last_day.weekday())
+    mondays = [last_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    read = Period(mondays[0] - YEAR - timedelta(weeks=1), last_monday + timedelta(days=6), venue.time_zone)
+    by_day = {
+        row["day"]: row
+        for row in _hours(venue, read).annotate(day=TruncDate("hour_start", tzinfo=zoneinfo.ZoneInfo(venue.time_zone)))
+        .values("day").order_by("day")
+        .annotate(visits=Sum("visits"), entries=Sum("entries"), transactions=Sum("transactions"), hours=Count("pk"))
+    }  # fmt: skip
+
+    def week(monday: date, days: int) -> dict:
+        rows = [by_day[d] for n in range(days) if (d := monday + timedelta(days=n)) in by_day]
+        return {
+            "visitors": sum(r["entries" if entrances else "visits"] for r in rows),
+            "visits": sum(r["visits"] for r in rows),
+            "transactions": sum(r["transactions"] for r in rows),
+            "hours_with_data": sum(r["hours"] for r in rows),
+        }
+
+    answer = []
+    for monday in mondays:
+        days = max(0, min(7, (today - monday).days + 1))  # days of the week that have begun
+        now, before, year_ago = week(monday, days), week(monday - timedelta(weeks=1), days), week(monday - YEAR, days)
+        answer.append({
+            "week_start": monday.isoformat(), "week_end": (monday + timedelta(days=6)).isoformat(),
+            "days_compared": days, "complete": days == 7, **now,
+            "change_week_over_week": _change(now["visitors"], before["visitors"]) if before["hours_with_data"] else None,
+            "year_ago": {"week_start": (monday - YEAR).isoformat(), **year_ago} if year_ago["hours_with_data"] else None,
+            "change_year_over_year": _change(now["visitors"], year_ago["visitors"]) if year_ago["hours_with_data"] else None,
+        })  # fmt: skip
+    return {
+        "weeks": answer,
+        "visitors_counted_by": "entrance line" if entrances else "visits",
+        "why_empty": None if any(w["visitors"] for w in answer) else NO_WEEKLY_DATA,
+        "coverage": coverage(venue, Period(mondays[0], last_monday + timedelta(days=6), venue.time_zone)),
+    }
+
+
+COMPARED = ("visitors_per_day", "conversion", "average_visit_seconds")  # what venues are compared on
+
+
+def _against(values: dict, base: dict) -> dict:
+    """Each compared figure's relative difference from `base`'s; none where either is missing or the base is 0."""
+    return {name: round((values[name] - base[name]) / base[name], 4) if values.get(name) is not None and base.get(name)
+            else None for name in COMPARED}  # fmt: skip
+
+
+def venue_comparison(tenant_venues, first, last, references: dict | None = None) -> dict:
+    """The tenant's venues side by side over the same local days; per venue type the average of its venues, each
+    venue against that average (with at least two of the type), and against the reference figures the user gave
+    for the type (`references`: {venue type: {figure: value}}; none are ever assumed)."""
+    references = references or {}
     venues = []
     for venue in tenant_venues:
         period = Period(first, last, venue.time_zone)
@@ -416,13 +478,17 @@ def venue_comparison(tenant_venues, first, last) -> dict:
     by_type: dict[str, list] = defaultdict(list)
     for venue in venues:
         by_type[venue["venue_type"]].append(venue)
-    benchmarks = [
-        {"venue_type": kind, "venues": len(group),
-         "visitors_per_day": round(sum(v["visitors_per_day"] for v in group) / len(group), 1),
-         "conversion": _mean([v["conversion"] for v in group]),
-         "average_visit_seconds": _mean([v["average_visit_seconds"] for v in group])}
-        for kind, group in sorted(by_type.items())
-    ]  # fmt: skip
+    benchmarks = []
+    for kind, group in sorted(by_type.items()):
+        average = {"visitors_per_day": round(sum(v["visitors_per_day"] for v in group) / len(group), 1),
+                   "conversion": _mean([v["conversion"] for v in group]),
+                   "average_visit_seconds": _mean([v["average_visit_seconds"] for v in group])}  # fmt: skip
+        reference = references.get(kind, {})
+        for venue in group:
+            venue["against_type_average"] = _against(venue, average) if len(group) > 1 else None
+            venue["against_reference"] = _against(venue, reference) if reference else None
+        benchmarks.append({"venue_type": kind, "venues": len(group), **average, "reference": reference or None,
+                           "against_reference": _against(average, reference) if reference else None})  # fmt: skip
     return {"venues": venues, "benchmarks": benchmarks, "first_day": first.isoformat(), "last_day": last.isoformat()}
 
 

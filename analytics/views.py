@@ -1,5 +1,6 @@
 """The venue pages: the dashboard (a page of panels, each loaded as its own HTMX partial), the home page's live
-table, the venue map, the printable report, and the glossary of what each number means."""
+table, the venue map, the printable report, the glossary of what each number means, and the video job queue's
+figures on the Process video page."""
 
 import json
 from collections import defaultdict
@@ -19,6 +20,7 @@ from django.urls import reverse
 from alerts.models import Alert
 from analytics.api import PeriodError, period_parse
 from analytics.dashboard import PANELS, heat_colour
+from analytics.jobs import video_job_queue
 from analytics.periods import Period
 from analytics.report import report_assemble
 from analytics.selectors import overview
@@ -166,7 +168,7 @@ def venue_features(rows: list[dict]) -> dict:
 
 @tenant_page
 def venue_map(request):
-    """Every venue on a map (tiles from MAP_TILE_URL, none when it is empty); map.js fetches the GeoJSON."""
+    """Every venue on a map (tiles from MAP_TILE_URL, else vendored country outlines); map.js fetches the GeoJSON."""
     context = {
         "without_coordinates": Venue.objects.filter(Q(latitude=None) | Q(longitude=None)).order_by("name"),
         "tile_url": settings.MAP_TILE_URL, "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
@@ -204,3 +206,9 @@ def venue_report(request, venue_id):
     except PeriodError as error:
         return render(request, "analytics/report.html", {"venue": venue, "errors": error.errors}, status=400)
     return render(request, "analytics/report.html", {"venue": venue, "report": report_assemble(venue, period)})
+
+
+@tenant_page
+def jobs_queue_stats(request):
+    """The queue's figures on the Process video page, polled every few seconds."""
+    return render(request, "analytics/_job_queue_stats.html", {"queue": video_job_queue()})

@@ -13,6 +13,10 @@ BEAT_SCHEDULE = {
         "task": "ingest.tasks.video_jobs_recover_all",
         "schedule": _every or 60.0,  # a dead worker's job is queued again within VIDEO_JOB_LOST_AFTER_SECONDS + 1 min
     },
+    "health-heartbeat": {
+        "task": "config.health.heartbeat",
+        "schedule": _every or 60.0,  # /readyz counts beat alive while the last one is under 3 minutes old
+    },
     "reid-embeddings-expire": {
         "task": "reid.tasks.embeddings_expire_all",
         "schedule": _every or crontab(minute=17),  # hourly: an embedding outlives its retention by an hour at most

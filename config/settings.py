@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files: /api/docs/ works offline
     "django_htmx",
     "django_celery_beat",
     "venues",
@@ -189,6 +190,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {  # choice sets shared by several fields, or whose field names collide
         "SeverityEnum": "alerts.models.Severity",
@@ -215,6 +219,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 300, "socket_connect_timeout": 3, "socket_timeout": 10,
     "max_retries": 2, "interval_start": 0, "interval_step": 0.25,  # a sender waits under a second, not 6 s
 }  # fmt: skip
+# /readyz (config/health.py): how long to wait for a worker's ping; how old beat's heartbeat may be
+HEALTH_WORKER_PING_TIMEOUT = env.float("HEALTH_WORKER_PING_TIMEOUT", default=1.0)
+HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=180)
 CELERY_TASK_ROUTES = {"ingest.tasks.video_job_process": {"queue": "vision"}}  # video work: GPU/CPU vision workers
 
 # --- Caches: `limits` holds the rate-limit counts, in Redis so that every process counts together ---------------
@@ -286,8 +293,9 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")  # links in emails
 
 # --- Product settings --------------------------------------------------------------------------
 H3_RESOLUTION = env.int("H3_RESOLUTION", default=9)  # ~0.1 km² hexagons: one store, its street
-# Venue map tiles ({z}/{x}/{y} template); empty: no tiles, the venues and their cells on a plain background
-MAP_TILE_URL = env("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Venue map tiles ({z}/{x}/{y} template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png); empty (the default,
+# which works offline): the venues and their cells on vendored country outlines
+MAP_TILE_URL = env("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env(
     "MAP_TILE_ATTRIBUTION",
     default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',

@@ -10,5 +10,8 @@ mkdir -p "$out/leaflet"
 cp "$work/node_modules/htmx.org/dist/htmx.min.js" "$work/node_modules/chart.js/dist/chart.umd.min.js" "$out/"
 cp -r "$work/node_modules/leaflet/dist/leaflet.js" "$work/node_modules/leaflet/dist/leaflet.css" \
       "$work/node_modules/leaflet/dist/images" "$out/leaflet/"
-for package in htmx.org chart.js leaflet; do cp "$work"/node_modules/$package/LICENSE* "$out/LICENSE-$package"; done
+# the venue map's basemap without a tile server: country outlines (Natural Earth 1:50m, TopoJSON)
+cp "$work/node_modules/topojson-client/dist/topojson-client.min.js" "$out/"
+cp "$work/node_modules/world-atlas/countries-50m.json" "$out/"
+for package in htmx.org chart.js leaflet topojson-client world-atlas; do cp "$work"/node_modules/$package/LICENSE* "$out/LICENSE-$package"; done
 rm -rf "$work"

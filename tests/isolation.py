@@ -104,6 +104,11 @@ class NoTenantData:
 
 
 @dataclass(frozen=True)
+class HealthProbe:
+    """/healthz, /readyz: no tenant data; 200, or 503 while not ready (no worker or beat during tests)."""
+
+
+@dataclass(frozen=True)
 class TenantSwitch:
     """Switching to a tenant one is not a member of must not work."""
 
@@ -139,6 +144,8 @@ ROUTES = {
     "job-batch": CreateUnder("camera"),
     "jobs-page": Listing("job", api=False),
     "jobs-queue": Listing("job", api=False),
+    "jobs-queue-stats": TenantWide(api=False),
+    "job-queue-stats": TenantWide(),
     "jobs-create": CreateUnder("camera", api=False),
     "job-page": Detail("job", api=False, methods=("get",)),
     "job-cancel-form": Detail("job", api=False, methods=("post",)),
@@ -163,11 +170,14 @@ ROUTES = {
     "alert-resolve-form": Detail("alert", api=False, methods=("post",)),
     "alert-settings-page": TenantWide(api=False),
     "alert-rule-form": Detail("alert-rule", api=False, methods=("post",)),
+    "alert-check-form": Detail("venue", api=False, methods=("post",)),
+    "venue-alert-check": VenueScoped(methods=("post",)),
     "alert-recipient-remove-form": Detail("alert-recipient", api=False, methods=("post",)),
     "edge-events": PostNamingVenue(),
     "sales-list": VenueScoped(methods=("get", "post")),
     "sales-csv": VenueScoped(methods=("post",), upload=True),
     **{f"analytics-{name}": VenueScoped(methods=("get",)) for name in ANSWERS},
+    "analytics-weekly": VenueScoped(methods=("get",)),
     "analytics-venues": TenantWide(),
     "venue-summary": VenueScoped(methods=("get",)),
     "venues-today": TenantWide(api=False),
@@ -188,11 +198,14 @@ ROUTES = {
     "visitor-erase-form": Detail("visitor", api=False, methods=("post",)),
     "visitor-page": Detail("visitor", api=False, methods=("get",)),
     "tenant-switch": TenantSwitch(),
+    "healthz": HealthProbe(),
+    "readyz": HealthProbe(),
     **{
         name: NoTenantData()
         for name in (
             "api-schema",
             "api-docs",
+            "favicon",
             "glossary",
             "login",
             "logout",
@@ -400,6 +413,8 @@ def _walk_route(run, route, kind, label, client, is_key):
         client.post(url, {"tenant": a.tenant.pk})
         response = client.get(reverse("venues-today"))
         run.expect(label, f"POST {url} to A, then the venues", response, {302} if is_key else {200})
+    elif isinstance(kind, HealthProbe):
+        run.expect(label, f"GET {route.name}", client.get(reverse(route.name)), {200, 503})
     elif isinstance(kind, NoTenantData):
         kwargs = {p: "x" for p in route.params}
         response = client.get(reverse(route.name, kwargs=kwargs))

@@ -1,5 +1,6 @@
 // The venue map: each venue (a dot) and its H3 cell (a hexagon) coloured by today's visitors, from the GeoJSON
-// that #venue-map's data-geojson names; a tile layer only when data-tile-url is set.
+// that #venue-map's data-geojson names; a tile layer when data-tile-url is set, else the vendored country
+// outlines of data-outline (TopoJSON), so that the map needs nothing from the internet.
 (function () {
   "use strict";
 
@@ -71,10 +72,27 @@
     return control;
   }
 
+  function outline(map, url) {
+    fetch(url)
+      .then(function (response) { return response.json(); })
+      .then(function (topology) {
+        var countries = topojson.feature(topology, topology.objects.countries);
+        L.geoJSON(countries, {
+          interactive: false,
+          attribution: "Outlines: Natural Earth",
+          style: { className: "country-outline", color: "#9aa3b5", weight: 1, fillColor: "#fbfbf8", fillOpacity: 1 },
+        }).addTo(map).bringToBack();
+      })
+      .catch(function () { /* the cells and markers stay on a plain background */ });
+  }
+
   function draw(container, data, status) {
     var map = L.map(container);
+    L.control.scale().addTo(map);
     if (container.dataset.tileUrl) {
       L.tileLayer(container.dataset.tileUrl, { attribution: container.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
+    } else {
+      outline(map, container.dataset.outline);
     }
     var layer = L.geoJSON(data, {
       style: style,
