@@ -3,7 +3,7 @@ import secrets
 import h3
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
@@ -179,7 +179,7 @@ class Camera(TenantOwned):
     stream_url = models.CharField(
         max_length=500,
         blank=True,
-        validators=[URLValidator(schemes=["rtsp", "rtsps", "http", "https"]), validate_stream_url],
+        validators=[validate_stream_url],
         help_text="Optional live stream, rtsp:// or http(s)://.",
     )
 

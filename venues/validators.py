@@ -7,9 +7,11 @@ from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 
 from vision.egress import UnsafeUrl, check_url
 
+STREAM_SCHEMES = ("rtsp", "rtsps", "http", "https")
 SUPPORTED_YEARS = (2000, 2100)  # times and days outside these years are a wrong clock or a typo, not footfall
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _INTERVAL = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
@@ -128,11 +130,13 @@ def validate_loyalty_tiers(value) -> None:
 
 
 def validate_stream_url(value: str) -> None:
-    """A camera stream must reach the public internet (or, where an on-premises install allows private sources,
-    any address); checked again on the address actually opened (vision.egress.pinned_url)."""
+    """A camera stream must be a URL of its schemes that reaches the public internet (or, where an on-premises
+    install allows private sources, any address); checked again on the address actually opened
+    (vision.egress.pinned_url)."""
+    URLValidator(schemes=list(STREAM_SCHEMES))(value)
     try:
         check_url(
-            value, schemes=("rtsp", "rtsps", "http", "https"), allowed_hosts=None,
+            value, schemes=STREAM_SCHEMES, allowed_hosts=None,
             allow_private=settings.VIDEO_URL_ALLOW_PRIVATE,
         )  # fmt: skip
     except UnsafeUrl as error:
