@@ -1,3 +1,4 @@
+import html
 import os
 import secrets
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.test import Client
 from django.utils.text import slugify
 from rest_framework.test import APIClient
 
@@ -144,6 +146,17 @@ def session_client(user) -> APIClient:
     client = APIClient()
     client.force_login(user)
     return client
+
+
+def web_client(user) -> Client:
+    """A browser's requests (Django's client, not the API's) as `user`, logged in."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page_text(response) -> str:
+    return html.unescape(response.content.decode())
 
 
 def key_client(key: str) -> APIClient:

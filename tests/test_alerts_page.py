@@ -1,33 +1,22 @@
 """The alert settings page: alert emails, recipients and a venue's rules, checked as the API checks them."""
 
-import html
 from datetime import time
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from alerts.models import AlertRecipient, AlertRule
 from alerts.services import alert_settings_of
-from tests.conftest import PASSWORD, session_client
+from tests.conftest import PASSWORD, session_client, web_client
+from tests.conftest import page_text as text
 from venues.models import Membership
 from venues.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
 
 SETTINGS = reverse("alert-settings-page")
-
-
-def web_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 def api_messages(response) -> list[str]:

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from alerts.models import AlertRecipient, AlertRule
 from ingest.models import Sale, VideoJob
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, web_client
+from tests.conftest import page_text as text
 from venues.models import Camera, CountingLine, Membership, Tenant, Venue, Zone
 from venues.tenancy import tenant_scope
 
@@ -24,16 +25,6 @@ YESTERDAY = (date.today() - timedelta(days=1)).isoformat()
 STORE = {"name": "Riverside", "venue_type": "grocery", "address": "1 Quay St", "city": "Lyon", "country": "fr",
          "time_zone": "Europe/Paris", "latitude": "45.7640", "longitude": "4.8357", "hours_mon": "09:00-20:00",
          "hours_sat": "10:00-14:00, 15:00 - 19:00", "hours_fri": "22:00-02:00"}  # fmt: skip
-
-
-def web_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 def field_errors(response) -> dict[str, list[str]]:

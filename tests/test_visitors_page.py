@@ -13,19 +13,13 @@ from django.urls import reverse
 
 from reid import views
 from reid.models import Visitor
-from tests.conftest import FIRST_VISIT, PASSWORD, face_embedding, face_visit
+from tests.conftest import FIRST_VISIT, PASSWORD, face_embedding, face_visit, web_client
 from venues.models import Membership
 from venues.tenancy import tenant_scope
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("visitors")]
 
 DAY = timedelta(days=1)
-
-
-def web_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def viewer_of(world) -> Client:

@@ -2,10 +2,9 @@
 zones and counting lines, drawn and edited in the browser (`static/venues/camera_setup.js`), which saves them
 through the REST API with the session."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_datetime
@@ -14,7 +13,7 @@ from analytics.selectors import count_accuracy
 from ingest.models import CountAudit
 from venues.forms import CameraForm
 from venues.models import Camera, Venue, Zone
-from venues.pages import member_writes, tenant_page, writer_required
+from venues.pages import member_writes, model_form_page, tenant_page
 
 SNAPSHOT_CACHE_SECONDS = 24 * 3600  # the snapshot's address changes with each new snapshot (`Camera.snapshot_url`)
 
@@ -30,18 +29,9 @@ def camera_edit(request, camera_id):
 
 
 def _camera_form_page(request, camera: Camera):
-    """A camera's form for analysts and owners: saved, it opens the camera's setup (its zones and lines);
-    refused, each field says why (400)."""
-    writer_required(request)
-    saved_name = camera.name  # the form writes what was typed into `camera`, refused or not
-    form = CameraForm(request.POST if request.method == "POST" else None, instance=camera)
-    if request.method == "POST" and form.is_valid():
-        created = camera.pk is None
-        camera = form.save()
-        messages.success(request, f"Camera {camera.name} {'added' if created else 'saved'}.")
-        return redirect("camera-setup", camera.pk)
-    return render(request, "venues/camera_form.html", {"form": form, "camera": camera, "saved_name": saved_name},
-                  status=400 if form.errors else 200)  # fmt: skip
+    """Saved, a camera's form opens its setup (its zones and lines)."""
+    return model_form_page(request, CameraForm, camera, "venues/camera_form.html", {"camera": camera},
+                           lambda saved: ("camera-setup", saved.pk), noun="Camera ")  # fmt: skip
 
 
 @tenant_page

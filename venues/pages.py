@@ -2,9 +2,11 @@
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 
 from venues.permissions import WRITER_ROLES
 
@@ -35,3 +37,21 @@ def writer_required(request) -> None:
     """Refuse (403) a viewer a page that changes things."""
     if not member_writes(request):
         raise PermissionDenied(READ_ONLY)
+
+
+def model_form_page(
+    request, form_class, instance, template: str, context: dict, opened_after, noun: str = ""
+) -> HttpResponse:
+    """The form of one of the tenant's objects, for analysts and owners: saved, it opens `opened_after(obj)` (a URL
+    name and its arguments) with a message; refused, each field says why (400). `context` names the object for the
+    template; the tenant is the session's, whatever the form says."""
+    writer_required(request)
+    saved_name = instance.name  # the form writes what was typed into the instance, refused or not
+    form = form_class(request.POST if request.method == "POST" else None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        created = instance.pk is None
+        saved = form.save()
+        messages.success(request, f"{noun}{saved.name} {'added' if created else 'saved'}.")
+        return redirect(*opened_after(saved))
+    return render(request, template, {"form": form, "saved_name": saved_name, **context},
+                  status=400 if form.errors else 200)  # fmt: skip

@@ -9,7 +9,7 @@ from venues.api_keys import api_key_create, api_key_revoke
 from venues.forms import VenueForm
 from venues.models import ApiKey, Membership, Venue
 from venues.onboarding import setup_checklist
-from venues.pages import tenant_page, writer_required
+from venues.pages import model_form_page, tenant_page
 from venues.services import tenant_switch
 
 
@@ -36,19 +36,10 @@ def venue_edit(request, venue_id):
 
 
 def _venue_form_page(request, venue: Venue):
-    """A venue's form for analysts and owners: saved, it opens the venue's page; refused, each field says why
-    (400). The tenant is the session's, whatever the form says."""
-    writer_required(request)
-    saved_name = venue.name  # the form writes what was typed into `venue`, refused or not
-    form = VenueForm(request.POST if request.method == "POST" else None, instance=venue)
-    if request.method == "POST" and form.is_valid():
-        created = venue.pk is None
-        venue = form.save()
-        messages.success(request, f"{venue.name} {'added' if created else 'saved'}.")
-        return redirect("venue-page", venue.pk)
-    context = {"form": form, "venue": venue, "saved_name": saved_name, "tile_url": settings.MAP_TILE_URL,
-               "tile_attribution": settings.MAP_TILE_ATTRIBUTION}  # fmt: skip
-    return render(request, "venues/venue_form.html", context, status=400 if form.errors else 200)
+    """Saved, a venue's form opens the venue's page; its map pin is placed on the map's tiles, when it has some."""
+    context = {"venue": venue, "tile_url": settings.MAP_TILE_URL, "tile_attribution": settings.MAP_TILE_ATTRIBUTION}
+    return model_form_page(request, VenueForm, venue, "venues/venue_form.html", context,
+                           lambda saved: ("venue-page", saved.pk))  # fmt: skip
 
 
 @login_required
