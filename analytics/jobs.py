@@ -11,7 +11,7 @@ RECENT = timedelta(hours=24)
 
 
 def video_job_queue(now: datetime | None = None) -> dict:
-    """The tenant's jobs waiting and running now, finished in the last 24 hours, and how long jobs waited before
+    """The tenant's jobs waiting (of them, batch jobs, which workers take after single ones) and running now, finished in the last 24 hours, and how long jobs waited before
     a worker started them (first runs started in the last 24 hours: a retried job's wait is not known)."""
     now = now or timezone.now()
     since = now - RECENT
@@ -19,6 +19,7 @@ def video_job_queue(now: datetime | None = None) -> dict:
     wait = ExpressionWrapper(F("started_at") - F("created_at"), output_field=DurationField())
     numbers = VideoJob.objects.aggregate(
         waiting=Count("pk", filter=Q(status=status.QUEUED)),
+        waiting_batch=Count("pk", filter=Q(status=status.QUEUED, priority=VideoJob.Priority.BATCH)),
         running=Count("pk", filter=Q(status=status.RUNNING)),
         done_24h=Count("pk", filter=Q(status=status.SUCCEEDED, finished_at__gte=since)),
         failed_24h=Count("pk", filter=Q(status=status.FAILED, finished_at__gte=since)),

@@ -218,6 +218,9 @@ CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # config/schedules.py
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 300, "socket_connect_timeout": 3, "socket_timeout": 10,
     "max_retries": 2, "interval_start": 0, "interval_step": 0.25,  # a sender waits under a second, not 6 s
+    # a task's priority (0 first, 9 last: ingest.services.video_job_send) picks its list; workers empty the lists in
+    # that order, so a single video job overtakes the queued jobs of a batch
+    "queue_order_strategy": "priority", "priority_steps": list(range(10)),
 }  # fmt: skip
 # /readyz (config/health.py): how long to wait for a worker's ping; how old beat's heartbeat may be
 HEALTH_WORKER_PING_TIMEOUT = env.float("HEALTH_WORKER_PING_TIMEOUT", default=1.0)

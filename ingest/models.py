@@ -27,6 +27,13 @@ class VideoJob(TenantOwned):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
+    class Priority(models.IntegerChoices):
+        """Which queued jobs a vision worker takes first: higher first. A job made on its own is not kept waiting
+        behind a batch of files (Celery's priority on the Redis broker, `video_job_send`)."""
+
+        BATCH = 0, "Batch"
+        SINGLE = 9, "Single"
+
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
     tenant_parent = "camera"
@@ -70,6 +77,10 @@ class VideoJob(TenantOwned):
     clip_requested = models.BooleanField(
         default=False, help_text="Each run also makes an annotated review clip of the footage's first minutes."
     )
+    priority = models.PositiveSmallIntegerField(
+        choices=Priority.choices, default=Priority.SINGLE,
+        help_text="Workers take single jobs before the jobs of a batch of several files or URLs.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-created_at"]

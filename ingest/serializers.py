@@ -79,7 +79,7 @@ class VideoJobSerializer(serializers.ModelSerializer):
             "id", "venue", "camera", "source", "source_url", "original_name", "recording_start", "status",
             "progress", "eta_seconds", "frames_done", "frames_total", "video_seconds_done", "video_seconds_total",
             "rate", "visits_found", "error", "warning", "stage_seconds", "attempts", "created_at", "started_at", "finished_at",
-            "cancel_requested_at", "clip_requested", "clip",
+            "cancel_requested_at", "clip_requested", "priority", "clip",
         ]  # fmt: skip
         read_only_fields = fields
 

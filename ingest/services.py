@@ -24,14 +24,14 @@ if TYPE_CHECKING:
 
 def video_job_create(
     *, camera, source: str, created_by=None, upload=None, source_url: str = "", recording_start=None,
-    review_clip=False, enqueue=True,
+    review_clip=False, enqueue=True, priority=VideoJob.Priority.SINGLE,
 ):  # fmt: skip
     """Create a job for a camera and queue it for a vision worker once the transaction commits
     (`enqueue=False`: the caller runs it in the foreground). `review_clip`: its runs make a review clip."""
     job = VideoJob(
         tenant_id=camera.tenant_id, venue_id=camera.venue_id, camera=camera, source=source, upload=upload,
         original_name=getattr(upload, "name", "") or source_url[:255], source_url=source_url,
-        recording_start=recording_start, created_by=created_by, clip_requested=review_clip,
+        recording_start=recording_start, created_by=created_by, clip_requested=review_clip, priority=priority,
     )  # fmt: skip
     job.save()
     if enqueue:
@@ -42,8 +42,11 @@ def video_job_create(
 def video_jobs_create(
     *, camera, files=(), urls=(), created_by=None, recording_start=None, review_clip=False
 ) -> list[VideoJob]:
-    """One job per uploaded file and per URL, all for one camera, in one transaction (all or none)."""
-    common = dict(camera=camera, created_by=created_by, recording_start=recording_start, review_clip=review_clip)
+    """One job per uploaded file and per URL, all for one camera, in one transaction (all or none). Several are a
+    batch: workers take single jobs first; a batch of one is a single job."""
+    priority = VideoJob.Priority.BATCH if len(files) + len(urls) > 1 else VideoJob.Priority.SINGLE
+    common = dict(camera=camera, created_by=created_by, recording_start=recording_start, review_clip=review_clip,
+                  priority=priority)  # fmt: skip
     with transaction.atomic():
         jobs = [video_job_create(source=VideoJob.Source.UPLOAD, upload=file, **common) for file in files]
         jobs += [video_job_create(source=VideoJob.Source.URL, source_url=url, **common) for url in urls]
@@ -127,11 +130,14 @@ def _enqueue(job: VideoJob) -> None:
 
 def video_job_send(job: VideoJob) -> bool:
     """Hand a queued job to the vision workers' broker. When the broker cannot be reached the job stays queued with
-    no `enqueued_at`, the request that made it still succeeds, and `video_jobs_recover` sends it once it can."""
+    no `enqueued_at`, the request that made it still succeeds, and `video_jobs_recover` sends it once it can.
+    Celery's Redis broker serves priority 0 first: the reverse of `VideoJob.Priority`, whose highest is sent as 0."""
     from ingest.tasks import video_job_process
 
     try:
-        video_job_process.apply_async((job.pk, job.tenant_id), retry=False)
+        video_job_process.apply_async(
+            (job.pk, job.tenant_id), retry=False, priority=VideoJob.Priority.SINGLE - job.priority
+        )
     except BrokerUnavailable as error:
         logger.warning("video job %s stays queued until the broker is back: %s", job.pk, error)
         return False

@@ -132,8 +132,9 @@ def _queue(request) -> dict:
 
 
 def _described(job: VideoJob) -> VideoJob:
-    """Adds what the templates show: the footage's name, percent done, video time, speed and time left in words."""
+    """Adds what the templates show: whether it is one of a batch, the footage's name, percent done, video time, speed and time left in words."""
     job.active = job.status in ACTIVE
+    job.batch = job.priority == VideoJob.Priority.BATCH
     # a stream's address may carry the camera's credentials
     job.footage = (
         job.get_source_display() if job.source == VideoJob.Source.STREAM else job.original_name or job.source_url

@@ -56,7 +56,7 @@ def test_the_api_counts_the_tenants_queue(queue):
 
 def test_an_empty_queue_has_no_mean_wait(world_a):
     answer = key_client(world_a.key).get(reverse("job-queue-stats")).json()
-    assert answer == {"waiting": 1, "running": 0, "done_24h": 0, "failed_24h": 0, "waits_measured": 0,
+    assert answer == {"waiting": 1, "waiting_batch": 0, "running": 0, "done_24h": 0, "failed_24h": 0, "waits_measured": 0,
                       "oldest_waiting_seconds": answer["oldest_waiting_seconds"], "mean_wait_seconds": None}  # fmt: skip
     page = session_client(world_a.owner).get(reverse("jobs-queue-stats")).content.decode()
     assert "no job started in the last 24 h" in page
@@ -69,6 +69,15 @@ def test_the_process_video_page_shows_the_figures(queue):
     figures = dict(re.findall(r'data-queue="(\w+)">([^<]+)<', page))
     assert figures == {"waiting": "2", "running": "1", "done_24h": "2", "mean_wait": "60 s"}
     assert "(1 failed)" in page and "the oldest for 10 min" in page and "(3 jobs, 24 h)" in page
+
+
+def test_the_batch_jobs_among_the_waiting_are_counted(queue):
+    with tenant_scope(queue.tenant):
+        VideoJob.objects.filter(pk=queue.job.pk).update(priority=VideoJob.Priority.BATCH)
+    answer = key_client(queue.key).get(reverse("job-queue-stats")).json()
+    assert answer["waiting"] == 2 and answer["waiting_batch"] == 1
+    page = session_client(queue.owner).get(reverse("jobs-queue-stats")).content.decode()
+    assert dict(re.findall(r'data-queue="(\w+)">([^<]+)<', page))["waiting_batch"] == "1"
 
 
 def test_every_figure_is_defined_in_docs_metrics_and_the_page_links_to_it(queue):
