@@ -1,3 +1,4 @@
+import email
 import html
 import os
 import secrets
@@ -188,6 +189,22 @@ def celery_worker(tmp_path, arguments: list[str], **env):
             except subprocess.TimeoutExpired:  # a warm shutdown stuck behind a busy machine
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def celery_beat(folder: Path, **env):
+    """A real worker of the default queue with Celery beat inside it, running every entry of config/schedules.py
+    every 2 s (SCHEDULE_SECONDS), logging to `folder`; stopped at the end."""
+    arguments = ["-B", "-Q", "default", "-n", f"beat-{secrets.token_hex(3)}@localhost", "-s",
+                 str(folder / "beat-schedule")]  # fmt: skip
+    with celery_worker(folder, arguments, SCHEDULE_SECONDS="2", **env) as process:
+        yield process
+
+
+def outbox_messages(outbox: Path) -> list:
+    """The emails Django's file backend wrote to `outbox` (EMAIL_URL=filemail://...), oldest file first."""
+    return [email.message_from_bytes(part.encode()) for f in sorted(outbox.glob("*.log"))
+            for part in f.read_text().split("-" * 79) if part.strip()]  # fmt: skip
 
 
 @pytest.fixture

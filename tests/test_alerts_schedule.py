@@ -1,19 +1,16 @@
 """The schedule end to end: Celery beat (django-celery-beat, config/schedules.py every 2 s instead of hourly)
 inside a real worker fans out the venue checks and the digests; the emails go through Django's file backend."""
 
-import email
-import secrets
 import time
 import zoneinfo
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from alerts.models import Alert, AlertSettings, DigestSent
 from alerts.services import alert_settings_of, last_complete_hour
-from tests.conftest import build_world, celery_worker
+from tests.conftest import build_world, celery_beat, outbox_messages
 from tests.test_alerts import opening_hours, people
 from venues.models import Venue
 from venues.tenancy import tenant_scope
@@ -24,17 +21,10 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 @pytest.fixture
 def beat_worker(transactional_db, tmp_path):
     outbox = tmp_path / "outbox"
-    arguments = ["-B", "-Q", "default", "-n", f"beat-{secrets.token_hex(3)}@localhost", "-s",
-                 str(tmp_path / "beat-schedule")]  # fmt: skip
     # django-environ drops the first / of a filemail path: hence four in all
-    with celery_worker(tmp_path, arguments, SCHEDULE_SECONDS="2", EMAIL_URL=f"filemail:///{outbox}") as process:
+    with celery_beat(tmp_path, EMAIL_URL=f"filemail:///{outbox}") as process:
         process.outbox = outbox
         yield process
-
-
-def _messages(outbox: Path) -> list:
-    return [email.message_from_bytes(part.encode()) for f in sorted(outbox.glob("*.log"))
-            for part in f.read_text().split("-" * 79) if part.strip()]  # fmt: skip
 
 
 def test_beat_runs_the_checks_and_the_digest_once_each(beat_worker):
@@ -54,9 +44,9 @@ def test_beat_runs_the_checks_and_the_digest_once_each(beat_worker):
     subjects = []
     while time.monotonic() < deadline and len(subjects) < 2:
         time.sleep(1)
-        subjects = sorted(m["Subject"] for m in _messages(beat_worker.outbox))
+        subjects = sorted(m["Subject"] for m in outbox_messages(beat_worker.outbox))
     time.sleep(5)  # a few more beats: they must add nothing
-    messages = _messages(beat_worker.outbox)
+    messages = outbox_messages(beat_worker.outbox)
     assert len(messages) == 2, (subjects, beat_worker.log.read_text()[-3000:])
     digest_mail, alert_mail = sorted(messages, key=lambda m: m["Subject"].startswith("[Critical]"))
     assert alert_mail["Subject"].startswith("[Critical] Activity outside opening hours at Gamma Shops Flagship")
