@@ -1,6 +1,3 @@
-from datetime import timedelta
-
-from django.conf import settings
 from django.contrib import admin, messages
 from django.utils import timezone
 
@@ -17,9 +14,8 @@ class StuckFilter(admin.SimpleListFilter):
         return [("lost", "Running, heartbeat stopped"), ("unsent", "Queued, not sent to the broker")]
 
     def queryset(self, request, queryset):
-        lost_before = timezone.now() - timedelta(seconds=settings.VIDEO_JOB_LOST_AFTER_SECONDS)
         if self.value() == "lost":
-            return queryset.filter(status=VideoJob.Status.RUNNING, heartbeat_at__lt=lost_before)
+            return queryset.filter(VideoJob.worker_lost(timezone.now()))
         if self.value() == "unsent":
             return queryset.filter(status=VideoJob.Status.QUEUED, enqueued_at__isnull=True)
         return queryset

@@ -6,6 +6,7 @@ where it came from (a job or a device) and its own id there, so a retried write 
 """
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -92,6 +93,15 @@ class VideoJob(TenantOwned):
     def save(self, *args, **kwargs):
         self.venue_id = self.camera.venue_id
         super().save(*args, **kwargs)
+
+    @classmethod
+    def worker_lost(cls, now) -> models.Q:
+        """Running jobs whose worker died: no heartbeat for VIDEO_JOB_LOST_AFTER_SECONDS (or, from before heartbeats,
+        started that long ago without one). The recovery sweep, a new run's claim and the admin's filter agree."""
+        lost_before = now - timedelta(seconds=settings.VIDEO_JOB_LOST_AFTER_SECONDS)
+        return models.Q(status=cls.Status.RUNNING) & (
+            models.Q(heartbeat_at__lt=lost_before) | models.Q(heartbeat_at__isnull=True, started_at__lt=lost_before)
+        )
 
     @property
     def progress(self) -> float | None:

@@ -153,12 +153,8 @@ def video_jobs_recover(now: datetime | None = None) -> dict[str, int]:
     - A queued job whose task never reached the broker (it was down) is sent; so is one sent long ago, in case the
       broker lost it (a second delivery finds the job claimed or finished and ends)."""
     now = now or timezone.now()
-    lost_before = now - timedelta(seconds=settings.VIDEO_JOB_LOST_AFTER_SECONDS)
     taken_back = failed = 0
-    lost = VideoJob.objects.filter(status=VideoJob.Status.RUNNING).filter(
-        Q(heartbeat_at__lt=lost_before) | Q(heartbeat_at__isnull=True, started_at__lt=lost_before)
-    )
-    for job in lost:
+    for job in VideoJob.objects.filter(VideoJob.worker_lost(now)):
         if job.attempts >= settings.VIDEO_JOB_MAX_ATTEMPTS:
             job.status, job.finished_at = VideoJob.Status.FAILED, now
             job.error = (f"The worker running this job stopped {job.attempts} times before it finished; retry it once "

@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -222,8 +221,7 @@ def _claim(job: VideoJob) -> bool:
     """Take the job for this run: it must be queued, or running with a heartbeat that stopped (its worker died).
     A second delivery of the task while another worker runs the job finds it claimed and leaves it."""
     now = timezone.now()
-    lost_before = now - timedelta(seconds=settings.VIDEO_JOB_LOST_AFTER_SECONDS)
-    claimable = Q(status=VideoJob.Status.QUEUED) | Q(status=VideoJob.Status.RUNNING, heartbeat_at__lt=lost_before)
+    claimable = Q(status=VideoJob.Status.QUEUED) | VideoJob.worker_lost(now)
     claimed = VideoJob.objects.filter(claimable, pk=job.pk).update(
         status=VideoJob.Status.RUNNING, started_at=now, heartbeat_at=now, error="", warning="",
         attempts=F("attempts") + 1,
