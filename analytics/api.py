@@ -160,7 +160,8 @@ def references_parse(params) -> dict:
 
 class VenueComparisonView(APIView):
     """The tenant's venues side by side over the same local days (`?from=&to=`): per venue type its average, each
-    venue against it, and against reference figures you give (`reference.<venue type>.<figure>=<number>`)."""
+    venue against it, and against the reference figures stored for the type (`/api/v1/benchmark-references/`), or
+    given here instead (`reference.<venue type>.<figure>=<number>`)."""
 
     @extend_schema(
         parameters=[*PERIOD_PARAMETERS, OpenApiParameter(
@@ -174,7 +175,7 @@ class VenueComparisonView(APIView):
         venues = list(Venue.objects.order_by("name"))
         reference = venues[0] if venues else Venue(time_zone="UTC")
         period = period_from(request, reference)
-        references = references_parse(request.query_params)
+        references = selectors.benchmark_references(references_parse(request.query_params))
         return Response(selectors.venue_comparison(venues, period.first, period.last, references))
 
 

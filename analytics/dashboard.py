@@ -16,21 +16,34 @@ from analytics.summary import venue_summary
 BLUE, GREEN, AMBER, RED, GREY, VIOLET = "#2457d6", "#0f9d58", "#f59e0b", "#d93025", "#9aa3b2", "#7c3aed"
 
 
-def _chart(kind: str, labels: list, datasets: list[dict], **options) -> dict:
+def chart_config(kind: str, labels: list, datasets: list[dict], **options) -> dict:
     return {"type": kind, "data": {"labels": labels, "datasets": datasets},
             "options": {"responsive": True, "maintainAspectRatio": False, "animation": False, **options}}  # fmt: skip
 
 
+def benchmark_chart(rows: list[dict], benchmark: dict) -> dict:
+    """Visitors per day of each venue of a type as bars, the type's average and its reference as lines across."""
+    names = [row["name"] for row in rows]
+    lines = [("Average of the type", benchmark["visitors_per_day"], GREY)]
+    if (benchmark["reference"] or {}).get("visitors_per_day"):
+        lines.append(("Your reference", benchmark["reference"]["visitors_per_day"], AMBER))
+    datasets = [{"type": "bar", "label": "Visitors per day", "data": [row["visitors_per_day"] for row in rows],
+                 "backgroundColor": BLUE, "order": 2}]  # fmt: skip
+    datasets += [{"type": "line", "label": label, "data": [value] * len(rows), "borderColor": colour,
+                  "borderDash": [6, 4], "pointRadius": 0, "order": 1} for label, value, colour in lines]  # fmt: skip
+    return chart_config("bar", names, datasets)
+
+
 def _hourly(answer: dict) -> dict:
     hours = answer["hours"]
-    return _chart("bar", [f"{h['hour']:02d}:00" for h in hours], [
+    return chart_config("bar", [f"{h['hour']:02d}:00" for h in hours], [
         {"label": "Visitors per day", "data": [h["visitors_per_day"] for h in hours], "backgroundColor": BLUE},
     ])  # fmt: skip
 
 
 def _daily(answer: dict) -> dict:
     days = answer["days"]
-    return _chart("line", [d["date"] for d in days], [
+    return chart_config("line", [d["date"] for d in days], [
         {"label": "Visitors", "data": [d["visitors"] for d in days], "borderColor": BLUE, "tension": 0.25},
         {"label": "Transactions", "data": [d["transactions"] for d in days], "borderColor": GREEN, "tension": 0.25},
     ])  # fmt: skip
@@ -38,19 +51,21 @@ def _daily(answer: dict) -> dict:
 
 def _demographics(answer: dict) -> dict:
     ages = answer["age_brackets"]
-    return _chart("bar", list(ages), [{"label": "Visits", "data": list(ages.values()), "backgroundColor": VIOLET}])
+    return chart_config(
+        "bar", list(ages), [{"label": "Visits", "data": list(ages.values()), "backgroundColor": VIOLET}]
+    )
 
 
 def _engagement(answer: dict) -> dict:
     behaviours = answer["behaviours"]
-    return _chart("doughnut", [b.title() for b in behaviours], [
+    return chart_config("doughnut", [b.title() for b in behaviours], [
         {"data": list(behaviours.values()), "backgroundColor": [GREEN, BLUE, AMBER, GREY]},
     ])  # fmt: skip
 
 
 def _funnel(answer: dict) -> dict:
     stages = answer["stages"]
-    return _chart("bar", [s["stage"].title() for s in stages], [
+    return chart_config("bar", [s["stage"].title() for s in stages], [
         {"label": "Visitors", "data": [s["count"] for s in stages], "backgroundColor": [BLUE, VIOLET, AMBER, GREEN]},
     ], indexAxis="y", plugins={"legend": {"display": False}})  # fmt: skip
 
@@ -58,14 +73,14 @@ def _funnel(answer: dict) -> dict:
 def _sales(answer: dict) -> dict:
     by_hour = {row["hour"]: row for row in answer["by_hour"]}
     hours = sorted(by_hour)
-    return _chart("bar", [f"{h:02d}:00" for h in hours], [
+    return chart_config("bar", [f"{h:02d}:00" for h in hours], [
         {"label": "Transactions", "data": [by_hour[h]["transactions"] for h in hours], "backgroundColor": GREEN},
     ])  # fmt: skip
 
 
 def _visitors(answer: dict) -> dict:
     days = answer["days"]
-    return _chart("bar", [d["start"] for d in days], [
+    return chart_config("bar", [d["start"] for d in days], [
         {"label": "New", "data": [d["new"] for d in days], "backgroundColor": BLUE},
         {"label": "Returning", "data": [d["returning"] for d in days], "backgroundColor": GREEN},
         {"label": "Not recognised", "data": [d["unrecognised_visits"] for d in days], "backgroundColor": GREY},
@@ -75,7 +90,7 @@ def _visitors(answer: dict) -> dict:
 def _weekly(answer: dict) -> dict:
     weeks = answer["weeks"]
     year_ago = [w["year_ago"]["visitors"] if w["year_ago"] else None for w in weeks]
-    return _chart("bar", [w["week_start"] for w in weeks], [
+    return chart_config("bar", [w["week_start"] for w in weeks], [
         {"label": "Visitors", "data": [w["visitors"] for w in weeks], "backgroundColor": BLUE, "order": 2},
         {"label": "A year earlier", "data": year_ago, "type": "line", "borderColor": GREY, "order": 1,
          "spanGaps": False},

@@ -22,7 +22,7 @@ from analytics.periods import Period
 from analytics.visitors import unique_visitors
 from ingest.models import CameraHour, CountAudit, DemographicHour, VenueHour, ZoneHour
 from ingest.rollups import histogram_percentile
-from venues.models import Camera, CountingLine, Zone
+from venues.models import BenchmarkReference, Camera, CountingLine, Zone
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -459,6 +459,17 @@ def _against(values: dict, base: dict) -> dict:
             else None for name in COMPARED}  # fmt: skip
 
 
+def benchmark_references(given: dict | None = None) -> dict:
+    """The reference figures the tenant stored, as {venue type: {figure: value}}, with `given` (the same shape, e.g.
+    from a request) taking the place of a stored figure."""
+    references: dict[str, dict] = defaultdict(dict)
+    for reference in BenchmarkReference.objects.all():
+        references[reference.venue_type][reference.figure] = reference.value
+    for kind, figures in (given or {}).items():
+        references[kind].update(figures)
+    return dict(references)
+
+
 def venue_comparison(tenant_venues, first, last, references: dict | None = None) -> dict:
     """The tenant's venues side by side over the same local days; per venue type the average of its venues, each
     venue against that average (with at least two of the type), and against the reference figures the user gave
@@ -470,6 +481,7 @@ def venue_comparison(tenant_venues, first, last, references: dict | None = None)
         totals = _totals(venue, period, counts_entrances(venue))
         venues.append({
             "venue": venue.pk, "name": venue.name, "venue_type": venue.venue_type, "visitors": totals.visitors,
+            "visitors_counted_by": "entrance line" if counts_entrances(venue) else "visits",
             "average_visit_seconds": round(totals.visit_seconds / totals.visits, 1) if totals.visits else None,
             "transactions": totals.transactions, "revenue": str(totals.revenue),
             "conversion": round(totals.transactions / totals.visitors, 4) if totals.visitors and totals.transactions else None,

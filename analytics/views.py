@@ -19,13 +19,13 @@ from django.urls import reverse
 
 from alerts.models import Alert
 from analytics.api import PeriodError, period_parse
-from analytics.dashboard import PANELS, heat_colour
+from analytics.dashboard import PANELS, benchmark_chart, heat_colour
 from analytics.jobs import video_job_queue
 from analytics.periods import Period
 from analytics.report import report_assemble
-from analytics.selectors import overview
+from analytics.selectors import benchmark_references, overview, venue_comparison
 from ingest.models import VideoJob
-from venues.models import Camera, Venue, Zone
+from venues.models import BenchmarkReference, Camera, Venue, Zone
 from venues.pages import tenant_page
 
 
@@ -92,6 +92,42 @@ def _today_by_venue(venues) -> list[dict]:
         today = Period(last, last, venue.time_zone)
         rows.append({"venue": venue, "today": overview(venue, today), "open_alerts": open_alerts.get(venue.pk, 0)})
     return rows
+
+
+PRESETS = (("7 days", 7), ("28 days", 28), ("90 days", 90))
+
+
+@tenant_page
+def venue_benchmarks(request):
+    """Compare stores: the tenant's venues side by side per venue type over the same local days, against the type's
+    average and the reference figures the tenant stored for the type (`BenchmarkReference`)."""
+    venues = list(Venue.objects.order_by("name"))
+    period, errors = _period(request, venues[0] if venues else Venue(time_zone="UTC"))
+    comparison = venue_comparison(venues, period.first, period.last, benchmark_references())
+    sources = {(r.venue_type, r.figure): r.source for r in BenchmarkReference.objects.exclude(source="")}
+    groups = []
+    for benchmark in comparison["benchmarks"]:
+        kind = benchmark["venue_type"]
+        rows = [_readable(venue) for venue in comparison["venues"] if venue["venue_type"] == kind]
+        groups.append({
+            **benchmark, "label": Venue.VenueType(kind).label, "rows": rows, "average": _readable(benchmark),
+            "reference_readable": _readable(benchmark["reference"]) if benchmark["reference"] else None,
+            "sources": sorted({sources[kind, f] for f in (benchmark["reference"] or {}) if (kind, f) in sources}),
+            "chart": json.dumps(benchmark_chart(rows, benchmark)),
+        })  # fmt: skip
+    context = {
+        "period": period, "errors": errors, "groups": groups, "venues": venues,
+        "no_visits": bool(venues) and not any(venue["visitors"] for venue in comparison["venues"]),
+        "presets": [(label, period.last - timedelta(days=days - 1), period.last) for label, days in PRESETS],
+    }  # fmt: skip
+    return render(request, "analytics/benchmarks.html", context)
+
+
+def _readable(figures: dict) -> dict:
+    """Conversion in per cent and visits in minutes, as the page shows them (none stays none)."""
+    conversion, seconds = figures.get("conversion"), figures.get("average_visit_seconds")
+    return {**figures, "conversion_percent": None if conversion is None else round(conversion * 100, 1),
+            "average_visit_minutes": None if seconds is None else round(seconds / 60, 1)}  # fmt: skip
 
 
 @tenant_page

@@ -17,7 +17,14 @@ from analytics.live import VenueEventStreamView
 from ingest.api import EdgeEventsView, VideoJobViewSet
 from ingest.sales_api import VenueSalesCsvView, VenueSalesView
 from reid.api import TenantSettingsView, VisitorViewSet
-from venues.api import ApiKeyViewSet, CameraViewSet, CountingLineViewSet, VenueViewSet, ZoneViewSet
+from venues.api import (
+    ApiKeyViewSet,
+    BenchmarkReferenceViewSet,
+    CameraViewSet,
+    CountingLineViewSet,
+    VenueViewSet,
+    ZoneViewSet,
+)
 
 router = SimpleRouter()
 router.register("venues", VenueViewSet, basename="venue")
@@ -30,6 +37,7 @@ router.register("visitors", VisitorViewSet, basename="visitor")
 router.register("alerts", AlertViewSet, basename="alert")
 router.register("alert-rules", AlertRuleViewSet, basename="alert-rule")
 router.register("alert-recipients", AlertRecipientViewSet, basename="alert-recipient")
+router.register("benchmark-references", BenchmarkReferenceViewSet, basename="benchmark-reference")
 
 urlpatterns = [
     path("jobs/queue/", VideoJobQueueView.as_view(), name="job-queue-stats"),  # before the router's jobs/{id}/

@@ -24,7 +24,7 @@ from ingest.writer import Origin, events_write
 from reid.models import Visitor
 from tests.vision.footage import MODEL_DIR
 from venues.api_keys import api_key_create
-from venues.models import ApiKey, Camera, CountingLine, Membership, Tenant, Venue, Zone
+from venues.models import ApiKey, BenchmarkReference, Camera, CountingLine, Membership, Tenant, Venue, Zone
 from venues.tenancy import tenant_scope
 from vision.events import VisitEnded, ZoneEntered, ZoneExited, ZoneVisit
 
@@ -49,12 +49,14 @@ class World:
     job: VideoJob
     alert: Alert
     recipient: AlertRecipient
+    reference: BenchmarkReference
     visitor: Visitor | None = None
 
     def objects(self) -> dict:
         return {"venue": self.venue, "camera": self.camera, "zone": self.zone, "line": self.line,
                 "api-key": self.api_key, "job": self.job, "alert": self.alert, "alert-rule": self.alert.rule,
-                "alert-recipient": self.recipient, "visitor": self.visitor}  # fmt: skip
+                "alert-recipient": self.recipient, "benchmark-reference": self.reference,
+                "visitor": self.visitor}  # fmt: skip
 
 
 def face_embedding(seed: int, *, near: np.ndarray | None = None, distance: float = 0.2) -> np.ndarray:
@@ -107,7 +109,10 @@ def build_world(name: str, role=Membership.Role.OWNER) -> World:
         link=f"/venues/{venue.pk}/",
     )  # fmt: skip
     recipient = AlertRecipient.objects.create(tenant=tenant, email=f"ops@{tenant.slug}.example.com")
-    return World(tenant, owner, venue, camera, zone, line, api_key, key, job, alert, recipient)
+    reference = BenchmarkReference.objects.create(  # its source names the tenant: a leak shows in the walk
+        tenant=tenant, venue_type=venue.venue_type, figure="conversion", value=0.2, source=f"{name} 2025 target"
+    )
+    return World(tenant, owner, venue, camera, zone, line, api_key, key, job, alert, recipient, reference)
 
 
 def with_visitor(world: World) -> World:

@@ -54,6 +54,11 @@ class OwnAlertSettings:
 
 
 @dataclass(frozen=True)
+class OwnBenchmarkReferences:
+    """The web form of a venue type's reference figures: B reads and changes B's, A's stay as they were."""
+
+
+@dataclass(frozen=True)
 class SignedLink:
     """Opened by a signed token (email unsubscribe): a forged token is a 404 and changes nothing."""
 
@@ -163,6 +168,10 @@ ROUTES = {
     "alert-rule-detail": Detail("alert-rule"),
     "alert-recipient-list": Listing("alert-recipient"),
     "alert-recipient-detail": Detail("alert-recipient"),
+    "benchmark-reference-list": Listing("benchmark-reference"),
+    "benchmark-reference-detail": Detail("benchmark-reference"),
+    "venue-benchmarks": TenantWide(api=False),
+    "benchmark-references-form": OwnBenchmarkReferences(),
     "alert-settings": OwnAlertSettings(),
     "alerts-unsubscribe": SignedLink(),
     "alerts-page": Listing("alert", api=False),
@@ -399,6 +408,19 @@ def _walk_route(run, route, kind, label, client, is_key):
         with tenant_scope(a.tenant):
             if model_to_dict(alert_settings_of(a.tenant)) != before:
                 run.problems.append(f"{label}: PATCH {url} changed tenant A's alert settings")
+    elif isinstance(kind, OwnBenchmarkReferences):
+        from venues.models import BenchmarkReference
+        from venues.tenancy import tenant_scope
+
+        url = reverse(route.name, kwargs={"venue_type": a.reference.venue_type})
+        with tenant_scope(a.tenant):
+            before = list(BenchmarkReference.objects.values())
+        run.expect(label, f"GET {url}", client.get(url), {302} if is_key else {200})
+        body = {"conversion_percent": "55", "visitors_per_day": "", "source": "intruder", "tenant": a.tenant.pk}
+        run.expect(label, f"POST {url}", client.post(url, body), {302})
+        with tenant_scope(a.tenant):
+            if list(BenchmarkReference.objects.values()) != before:
+                run.problems.append(f"{label}: POST {url} changed tenant A's references")
     elif isinstance(kind, SignedLink):
         from django.core import signing
 

@@ -22,6 +22,7 @@ def _valid_bodies(world):
         "job": {"camera": world.camera.pk, "url": "http://localhost/clip.mp4"},
         "alert-rule": {"venue": world.venue.pk, "kind": "crowding", "params": {"max_occupancy": 40}},
         "alert-recipient": {"email": "manager@example.com"},
+        "benchmark-reference": {"venue_type": "grocery", "figure": "visitors_per_day", "value": 850},
     }
 
 

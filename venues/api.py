@@ -9,12 +9,13 @@ from rest_framework.response import Response
 
 from venues.api_keys import api_key_create, api_key_revoke
 from venues.camera_views import snapshot_response
-from venues.models import ApiKey, Camera, CountingLine, Venue, Zone
+from venues.models import ApiKey, BenchmarkReference, Camera, CountingLine, Venue, Zone
 from venues.renderers import own_bytes_renderer
 from venues.serializers import (
     ApiKeyCreatedSerializer,
     ApiKeySerializer,
     ApiKeyUpdateSerializer,
+    BenchmarkReferenceSerializer,
     CameraSerializer,
     CountingLineSerializer,
     VenueSerializer,
@@ -91,6 +92,19 @@ class CountingLineViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return camera_filter(self, CountingLine.objects.all())
+
+
+class BenchmarkReferenceViewSet(viewsets.ModelViewSet):
+    """Reference figures per venue type that you give (your own targets, last year's figures): the venue
+    comparison measures each venue of the type against them. None is ever assumed."""
+
+    serializer_class = BenchmarkReferenceSerializer
+
+    def get_queryset(self):
+        return BenchmarkReference.objects.all()
+
+    def perform_create(self, serializer):
+        serializer.save(tenant=self.request.tenant)
 
 
 @extend_schema_view(create=extend_schema(responses={201: ApiKeyCreatedSerializer}))

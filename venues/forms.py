@@ -6,7 +6,7 @@ import zoneinfo
 from django import forms
 from django.core.exceptions import ValidationError
 
-from venues.models import Camera, Venue
+from venues.models import BenchmarkReference, Camera, Venue
 from venues.validators import WEEKDAYS, validate_opening_hours
 
 DAY_NAMES = dict(
@@ -72,3 +72,44 @@ class CameraForm(forms.ModelForm):
         if others.exists():
             raise ValidationError(f"{self.instance.venue.name} already has a camera named {name!r}.")
         return name
+
+
+# each reference figure as people type it: (form field, label, how many stored units one typed unit is)
+REFERENCE_FIELDS = {
+    BenchmarkReference.Figure.VISITORS_PER_DAY: ("visitors_per_day", "Visitors per day", 1),
+    BenchmarkReference.Figure.CONVERSION: ("conversion_percent", "Conversion (%)", 0.01),
+    BenchmarkReference.Figure.AVERAGE_VISIT_SECONDS: ("average_visit_minutes", "Average visit (minutes)", 60),
+}
+
+
+class BenchmarkReferencesForm(forms.Form):
+    """A venue type's reference figures as people think of them (conversion in %, visits in minutes); an empty
+    field removes that reference."""
+
+    source = forms.CharField(
+        required=False, max_length=200, help_text="Where the figures come from, e.g. 'our 2025 average'."
+    )
+
+    def __init__(self, *args, stored: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        for figure, (name, label, unit) in REFERENCE_FIELDS.items():
+            reference = stored.get(figure)
+            self.fields[name] = forms.FloatField(
+                label=label, required=False, min_value=0, max_value=100 if unit == 0.01 else None,
+                initial=round(reference.value / unit, 4) if reference else None,
+                widget=forms.NumberInput(attrs={"step": "any"}),
+            )  # fmt: skip
+        self.fields["source"].initial = next((r.source for r in stored.values() if r.source), "")
+        self.order_fields([name for name, _, _ in REFERENCE_FIELDS.values()])
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, _, _ in REFERENCE_FIELDS.values():
+            if cleaned.get(name) == 0:
+                self.add_error(name, "A reference is a positive number; leave it empty for none.")
+        return cleaned
+
+    def stored_values(self) -> dict:
+        """Each figure's value in stored units, None where the field was left empty."""
+        return {figure: None if self.cleaned_data[name] is None else self.cleaned_data[name] * unit
+                for figure, (name, _, unit) in REFERENCE_FIELDS.items()}  # fmt: skip

@@ -1,3 +1,4 @@
+import math
 import secrets
 
 import h3
@@ -158,6 +159,45 @@ class Venue(TenantOwned):
             .values_list("slug", flat=True)
         )
         return next(slug for n in range(1, len(taken) + 2) if (slug := base if n == 1 else f"{base}-{n}") not in taken)
+
+
+class BenchmarkReference(TenantOwned):
+    """A figure the tenant's own people give for a venue type (last year's conversion of its fashion stores, a
+    figure from their association), which the venue comparison measures each venue of that type against. The
+    product never supplies one of its own: without a reference there is nothing to compare with."""
+
+    class Figure(models.TextChoices):
+        VISITORS_PER_DAY = "visitors_per_day", "Visitors per day"
+        CONVERSION = "conversion", "Conversion (transactions per visitor, 0-1)"
+        AVERAGE_VISIT_SECONDS = "average_visit_seconds", "Average visit (seconds)"
+
+    venue_lookup = None  # tenant-wide
+
+    venue_type = models.CharField(max_length=16, choices=Venue.VenueType.choices)
+    figure = models.CharField(max_length=24, choices=Figure.choices)
+    value = models.FloatField()
+    source = models.CharField(
+        max_length=200, blank=True, help_text="Where the figure comes from, e.g. 'our 2025 average'."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "venue_type", "figure"], name="benchmark_reference_unique"),
+            models.CheckConstraint(condition=models.Q(value__gt=0), name="benchmark_reference_positive"),
+        ]
+        ordering = ["venue_type", "figure"]
+
+    def __str__(self):
+        return f"{self.get_venue_type_display()}: {self.get_figure_display()} {self.value:g}"
+
+    def clean(self):
+        if self.value is None:
+            return
+        if not math.isfinite(self.value) or self.value <= 0:
+            raise ValidationError({"value": "A reference is a positive number."})
+        if self.figure == self.Figure.CONVERSION and self.value > 1:
+            raise ValidationError({"value": "Conversion is a share of visitors, from 0 to 1 (0.2 is 20 %)."})
 
 
 def snapshot_path(camera: "Camera", filename: str) -> str:

@@ -1,12 +1,13 @@
 import math
 
+from django.core.exceptions import ValidationError as ModelValidationError
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from venues.models import ApiKey, Camera, CountingLine, Venue, Zone
+from venues.models import ApiKey, BenchmarkReference, Camera, CountingLine, Venue, Zone
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -131,3 +132,31 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
     class Meta(ApiKeySerializer.Meta):
         fields = [*ApiKeySerializer.Meta.fields, "key"]
+
+
+class BenchmarkReferenceSerializer(serializers.ModelSerializer):
+    """One reference figure per venue type and figure: a second one for the same pair is refused (change the first)."""
+
+    class Meta:
+        model = BenchmarkReference
+        fields = ["id", "venue_type", "figure", "value", "source", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+    def validate(self, attrs):
+        reference = BenchmarkReference(**{**self._current(), **attrs})
+        try:
+            reference.clean()
+        except ModelValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        others = BenchmarkReference.objects.filter(venue_type=reference.venue_type, figure=reference.figure)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError(
+                {"figure": f"There is a {reference.figure} reference for {reference.venue_type} already: change it."}
+            )
+        return attrs
+
+    def _current(self) -> dict:
+        fields = ("venue_type", "figure", "value")
+        return {name: getattr(self.instance, name) for name in fields} if self.instance is not None else {}

@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from venues.models import Camera
+from venues.models import BenchmarkReference, Camera
 from venues.selectors import SESSION_TENANT_KEY, memberships_of
 
 SNAPSHOT_MAX_WIDTH = 1280
@@ -49,3 +49,15 @@ def camera_snapshot_save(camera: Camera, image: np.ndarray) -> Camera:
         if previous:
             transaction.on_commit(lambda: camera.snapshot.storage.delete(previous))
     return camera
+
+
+def benchmark_references_set(tenant, venue_type: str, values: dict, source: str) -> None:
+    """Store a venue type's reference figures (`values`: figure -> value in stored units; None removes it)."""
+    with transaction.atomic():
+        for figure, value in values.items():
+            if value is None:
+                BenchmarkReference.objects.filter(venue_type=venue_type, figure=figure).delete()
+            else:
+                BenchmarkReference.objects.update_or_create(
+                    tenant=tenant, venue_type=venue_type, figure=figure, defaults={"value": value, "source": source}
+                )

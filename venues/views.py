@@ -2,15 +2,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from venues.api_keys import api_key_create, api_key_revoke
-from venues.forms import VenueForm
-from venues.models import ApiKey, Membership, Venue
+from venues.forms import BenchmarkReferencesForm, VenueForm
+from venues.models import ApiKey, BenchmarkReference, Membership, Venue
 from venues.onboarding import setup_checklist
-from venues.pages import model_form_page, tenant_page
-from venues.services import tenant_switch
+from venues.pages import model_form_page, tenant_page, writer_required
+from venues.services import benchmark_references_set, tenant_switch
 
 
 @tenant_page
@@ -94,3 +95,20 @@ def api_key_revoke_view(request, key_id):
     api_key_revoke(api_key)
     messages.success(request, f"Key {api_key.name} revoked.")
     return redirect("api-keys-page")
+
+
+@tenant_page
+def benchmark_references_edit(request, venue_type):
+    """A venue type's reference figures, for analysts and owners; saved, back to the comparison of the venues."""
+    writer_required(request)
+    if venue_type not in Venue.VenueType.values:
+        raise Http404(f"No venue type {venue_type!r}.")
+    stored = {reference.figure: reference for reference in BenchmarkReference.objects.filter(venue_type=venue_type)}
+    form = BenchmarkReferencesForm(request.POST if request.method == "POST" else None, stored=stored)
+    label = Venue.VenueType(venue_type).label
+    if request.method == "POST" and form.is_valid():
+        benchmark_references_set(request.tenant, venue_type, form.stored_values(), form.cleaned_data["source"])
+        messages.success(request, f"References for {label} saved.")
+        return redirect("venue-benchmarks")
+    context = {"form": form, "venue_type_label": label}
+    return render(request, "venues/benchmark_references.html", context, status=400 if form.errors else 200)
