@@ -116,6 +116,7 @@ AXES_LOCKOUT_CALLABLE = "venues.account_views.locked_out"  # the login card sayi
 AXES_CLIENT_IP_CALLABLE = "venues.throttling.client_address"  # the same address as the API's limits
 
 LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = ["config.formats"]  # one 24-hour format, the admin included
 TIME_ZONE = "UTC"  # storage is UTC; analytics convert to each venue's own time zone
 USE_I18N = True
 USE_TZ = True
