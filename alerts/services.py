@@ -46,6 +46,22 @@ def _link(venue, alert_kind: str, hour_start: datetime) -> str:
     return f"{reverse('venue-page', args=[venue.pk])}?from={day}&to={day}#{alert_kind}"
 
 
+FOOTAGE_HOURS_CHECKED = 7 * 24  # a longer recording's earlier hours are left to "Check now"
+
+
+def footage_hours(venue, start: datetime, seconds: float, now: datetime | None = None) -> list[datetime]:
+    """The local hours (their starts) that footage from `start` lasting `seconds` shows and that have ended by
+    `now`: those the hourly schedule may have checked before the footage was stored. The latest ones if many."""
+    tz = zoneinfo.ZoneInfo(venue.time_zone)
+    hour = start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
+    last = min(start + timedelta(seconds=seconds), last_complete_hour(venue, now) + timedelta(hours=1))
+    hours = []
+    while hour < last:
+        hours.append(hour.astimezone(zoneinfo.ZoneInfo("UTC")))
+        hour = (hour.astimezone(zoneinfo.ZoneInfo("UTC")) + timedelta(hours=1)).astimezone(tz)
+    return hours[-FOOTAGE_HOURS_CHECKED:]
+
+
 def alert_check(venue, hour_start: datetime) -> list[Alert]:
     """Run the venue's enabled rules (its own and the tenant-wide ones) on one local hour; store each firing once
     (a re-run finds them stored) and email new ones at or above the tenant's instant severity once committed."""

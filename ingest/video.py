@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from ingest.models import VideoJob
 from ingest.services import review_clip_save
+from ingest.signals import footage_stored
 from ingest.writer import Origin, events_write, job_events_clear
 from venues.models import Camera, Tenant
 from venues.services import camera_detection_scale_save, camera_snapshot_save
@@ -326,6 +327,8 @@ def video_job_run(job: VideoJob, on_progress: Callable[[VideoJob], None] | None 
         _finish(job, VideoJob.Status.CANCELLED, "Cancelled; the visits seen before cancelling were kept.")
     else:
         _finish(job, VideoJob.Status.SUCCEEDED)
+    if job.source != VideoJob.Source.STREAM:
+        transaction.on_commit(lambda: footage_stored.send_robust(sender=VideoJob, job=job))
     return job
 
 

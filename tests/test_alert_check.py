@@ -1,14 +1,16 @@
 """The on-demand alert check: the API and the Alerts page run the hourly check's service on one venue hour."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 
 from alerts.models import Alert
-from alerts.services import last_complete_hour
+from alerts.services import footage_hours, last_complete_hour
+from ingest.models import VideoJob
+from ingest.signals import footage_stored
 from tests.conftest import build_world, key_client, session_client
-from tests.test_alerts import open_daily, people
+from tests.test_alerts import eager_tasks, open_daily, people  # noqa: F401 (a fixture)
 from venues.models import Membership
 from venues.tenancy import tenant_scope
 
@@ -94,3 +96,26 @@ def test_the_alerts_page_checks_a_venue_and_shows_what_fired(after_hours):
 
     listed = client.get(reverse("alerts-page")).content.decode()
     assert "2026-11-16 22:00" in listed  # the alert's hour in the venue's time, not UTC (21:00)
+
+
+def test_footage_of_hours_gone_by_is_checked_once_its_events_are_stored(after_hours, eager_tasks):  # noqa: F811
+    """Uploaded after the hourly check ran on its hours: 21:40-22:40 in Paris, closed from 20:00."""
+    with tenant_scope(after_hours.tenant):
+        job = VideoJob.objects.get(pk=after_hours.job.pk)
+        job.recording_start, job.video_seconds_total = EVENING - timedelta(minutes=20), 3600
+        footage_stored.send(sender=VideoJob, job=job)  # as a job does once its events are committed
+        fired = list(Alert.objects.filter(kind="after_hours").values_list("period_start", flat=True))
+    assert fired == [EVENING]
+
+
+def test_the_hours_a_recording_shows_that_have_ended(world_a):
+    start = EVENING - timedelta(minutes=20)
+    hours = footage_hours(world_a.venue, start, 3600, now=EVENING + timedelta(hours=5))
+    assert hours == [EVENING - timedelta(hours=1), EVENING]
+    assert footage_hours(world_a.venue, start, 3600, now=EVENING + timedelta(minutes=30)) == [
+        EVENING - timedelta(hours=1)
+    ]
+    assert footage_hours(world_a.venue, start, 30 * 24 * 3600, now=start + timedelta(days=40))[
+        -1
+    ] == EVENING + timedelta(days=30, hours=-1)
+    assert len(footage_hours(world_a.venue, start, 30 * 24 * 3600, now=start + timedelta(days=40))) == 7 * 24

@@ -9,9 +9,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from ingest.models import LineCrossing, VideoJob, Visit, ZoneEvent
+from ingest.signals import footage_stored
 from ingest.video import NOBODY_DETECTED, pipeline_for, scene_geometry
 from ingest.writer import Origin, events_write, job_events_clear
 from tests.conftest import session_client
+from tests.test_alerts import eager_tasks  # noqa: F401 (a fixture)
 from tests.vision.footage import FOOTAGE_DIR, MODEL_DIR
 from venues.models import Camera
 from venues.tenancy import tenant_scope
@@ -104,15 +106,22 @@ def test_a_broken_upload_fails_with_a_plain_reason(worker, world_a, tmp_path):
 
 
 @pytest.mark.django_db
-def test_process_video_command_runs_the_same_service(world_a, capsys):
-    call_command(
-        "process_video", str(CAMPUS), venue=str(world_a.venue.pk), camera="Entrance",
-        recording_start="2026-11-20T09:00:00",
-    )  # fmt: skip
+def test_process_video_command_runs_the_same_service(world_a, capsys, eager_tasks, django_capture_on_commit_callbacks):  # noqa: F811
+    stored = []
+    footage_stored.connect(record := lambda sender, job, **kwargs: stored.append(job.pk), weak=False)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command(
+                "process_video", str(CAMPUS), venue=str(world_a.venue.pk), camera="Entrance",
+                recording_start="2026-11-20T09:00:00",
+            )  # fmt: skip
+    finally:
+        footage_stored.disconnect(record)
     with tenant_scope(world_a.tenant):
         job = VideoJob.objects.exclude(pk=world_a.job.pk).get()
         world_a.camera.refresh_from_db()
     assert job.status == VideoJob.Status.SUCCEEDED and job.source == VideoJob.Source.UPLOAD and not job.warning
+    assert stored == [job.pk]  # once its events are committed: alerts check the hours it shows
     scale = world_a.camera.detection_scale  # what the job measured, kept for the camera page and the next job
     assert scale["basis"] == "measured" and scale["job"] == job.pk and scale["input_size"] == [672, 896]
     assert 15 <= scale["face_px"] <= 30 and scale["face_px_needed"] == 40  # people about 190 px tall: faces ~23 px
