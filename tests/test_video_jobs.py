@@ -123,7 +123,7 @@ def test_process_video_command_runs_the_same_service(world_a, capsys, eager_task
     assert job.status == VideoJob.Status.SUCCEEDED and job.source == VideoJob.Source.UPLOAD and not job.warning
     assert stored == [job.pk]  # once its events are committed: alerts check the hours it shows
     scale = world_a.camera.detection_scale  # what the job measured, kept for the camera page and the next job
-    assert scale["basis"] == "measured" and scale["job"] == job.pk and scale["input_size"] == [672, 896]
+    assert scale["basis"] == "measured" and scale["job"] == job.pk and scale["input_size"] == [576, 768]
     assert 15 <= scale["face_px"] <= 30 and scale["face_px_needed"] == 40  # people about 190 px tall: faces ~23 px
     visits = _counts(job)[0]
     assert visits >= 5

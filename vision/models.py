@@ -21,6 +21,27 @@ def ultralytics_offline() -> None:
     os.environ.setdefault("YOLO_VERBOSE", "false")
 
 
+def openvino_full_precision() -> None:
+    """Run OpenVINO models on the CPU in 32-bit floats, as they were exported and measured. On CPUs with AMX or
+    AVX-512 BF16 (Sapphire Rapids and newer) OpenVINO otherwise computes in bfloat16, and Ultralytics asks for full
+    precision only on ARM: the same video then gave other detections, and other counts, on other servers (the most
+    people at once in TUD-Campus: 8 instead of 6). Ultralytics compiles its models itself, so the CPU's default is
+    set where every compilation for the CPU passes: a precision a caller asks for is kept."""
+    import openvino
+
+    compile_model = openvino.Core.compile_model
+    if getattr(compile_model, "full_precision", False):
+        return
+
+    def full_precision(self, model, device_name=None, config=None, **kwargs):
+        if device_name == "CPU":
+            config = {"INFERENCE_PRECISION_HINT": "f32", **(config or {})}
+        return compile_model(self, model, device_name, config, **kwargs)
+
+    full_precision.full_precision = True
+    openvino.Core.compile_model = full_precision
+
+
 class ModelStore:
     def __init__(self, model_dir: Path, cache_dir: Path):
         self.model_dir, self.cache_dir = Path(model_dir), Path(cache_dir)

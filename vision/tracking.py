@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from vision.models import ModelStore
+from vision.models import ModelStore, openvino_full_precision
 
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels
 
@@ -82,6 +82,8 @@ class UltralyticsPersonTracker:
         from ultralytics import YOLO
 
         self.config, self.shape = config, shape
+        if config.backend == "openvino":
+            openvino_full_precision()
         weights = store.model(config.weights, config.backend, self.shape)
         self.model = YOLO(weights, task="pose" if "pose" in Path(config.weights).stem else "detect")
         self.pose_model = (
