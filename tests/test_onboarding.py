@@ -198,14 +198,14 @@ def test_the_checklist_follows_the_tenants_data_and_goes_away_when_all_is_done(w
     owner = get_user_model().objects.create_user("gamma", password=PASSWORD)
     Membership.objects.create(user=owner, tenant=tenant, role=Membership.Role.OWNER)
     client = web_client(owner)
-    assert checklist(client) == {
-        "Add a store": False,
-        "Add a camera": False,
-        "Process footage": False,
-        "Draw zones and counting lines": False,
-        "Upload sales": False,
-        "Add alert recipients": False,
-    }  # fmt: skip  (tenant B's data counts for nothing)
+    assert list(checklist(client).items()) == [
+        ("Add a store", False),
+        ("Add a camera", False),
+        ("Add alert recipients", False),  # before footage: its alerts are emailed as soon as it is processed
+        ("Process footage", False),
+        ("Draw zones and counting lines", False),
+        ("Upload sales", False),
+    ]  # fmt: skip  (tenant B's data counts for nothing)
     assert client.post(reverse("venue-create"), STORE).status_code == 302
     with tenant_scope(tenant):
         venue = Venue.objects.get()

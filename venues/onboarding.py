@@ -20,7 +20,9 @@ class SetupStep:
 
 
 def setup_checklist() -> list[SetupStep]:
-    """The steps in the order they are done: a store, a camera, footage, zones and lines, sales, recipients."""
+    """The steps in the order they are done: a store, a camera, alert recipients (before footage: an alert is
+    emailed to the recipients there are when it fires, and footage is checked as soon as it is processed), footage,
+    zones and lines, sales."""
     venue = Venue.objects.order_by("name").first()
     cameras = Camera.objects.order_by("venue__name", "name")
     unzoned = cameras.filter(Q(zones__isnull=True) | Q(countinglines__isnull=True)).first()
@@ -30,6 +32,9 @@ def setup_checklist() -> list[SetupStep]:
                   venue is not None, reverse("venue-create")),
         SetupStep("Add a camera", "Footage and live streams belong to a camera of a store.",
                   cameras.exists(), camera_url),
+        SetupStep("Add alert recipients", "Alerts are emailed to them as they fire, from the first footage on; "
+                  "digests too.", AlertRecipient.objects.filter(unsubscribed_at__isnull=True).exists(),
+                  f"{reverse('alert-settings-page')}#recipients"),
         SetupStep("Process footage", "Visits, entries and dwell come from a camera's video (or an edge device).",
                   VideoJob.objects.filter(status=VideoJob.Status.SUCCEEDED).exists() or Visit.objects.exists(),
                   reverse("jobs-page")),
@@ -38,7 +43,4 @@ def setup_checklist() -> list[SetupStep]:
                   reverse("camera-setup", args=[unzoned.pk]) if unzoned else camera_url),
         SetupStep("Upload sales", "Conversion and the sales chart compare visitors with the till's sales.",
                   Sale.objects.exists(), reverse("sales-upload-page", args=[venue.pk]) if venue else reverse("venue-create")),
-        SetupStep("Add alert recipients", "Alerts and digests are emailed to them.",
-                  AlertRecipient.objects.filter(unsubscribed_at__isnull=True).exists(),
-                  f"{reverse('alert-settings-page')}#recipients"),
     ]  # fmt: skip
