@@ -24,9 +24,9 @@ from analytics.jobs import video_job_queue
 from analytics.periods import Period
 from analytics.report import report_assemble
 from analytics.selectors import overview
+from core.pages import tenant_page
 from ingest.models import VideoJob
 from venues.models import Camera, Venue, Zone
-from venues.pages import tenant_page
 
 
 def _period(request, venue) -> tuple[Period, dict]:

@@ -14,10 +14,11 @@ from analytics.api import (
     analytics_views,
 )
 from analytics.live import VenueEventStreamView
+from core.api import ApiKeyViewSet
 from ingest.api import EdgeEventsView, VideoJobViewSet
 from ingest.sales_api import VenueSalesCsvView, VenueSalesView
 from reid.api import TenantSettingsView, VisitorViewSet
-from venues.api import ApiKeyViewSet, CameraViewSet, CountingLineViewSet, VenueViewSet, ZoneViewSet
+from venues.api import CameraViewSet, CountingLineViewSet, VenueViewSet, ZoneViewSet
 
 router = SimpleRouter()
 router.register("venues", VenueViewSet, basename="venue")

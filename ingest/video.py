@@ -21,12 +21,13 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.models import Tenant
+from core.tenancy import all_tenants
 from ingest.models import VideoJob
 from ingest.services import review_clip_save
 from ingest.writer import Origin, events_write, job_events_clear
-from venues.models import Camera, Tenant
+from venues.models import Camera
 from venues.services import camera_detection_scale_save, camera_snapshot_save
-from venues.tenancy import all_tenants
 from vision.annotate import faces_blur
 from vision.clips import ReviewClipRecorder
 from vision.egress import address_policy

@@ -7,10 +7,10 @@ from django.urls import reverse
 
 from alerts.models import Alert
 from alerts.services import last_complete_hour
+from core.models import Membership
+from core.tenancy import tenant_scope
 from tests.conftest import build_world, key_client, session_client
 from tests.test_alerts import open_daily, people
-from venues.models import Membership
-from venues.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
 

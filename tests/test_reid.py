@@ -17,6 +17,8 @@ from django.test import Client
 from django.urls import reverse
 
 from config.celery import app
+from core.models import Membership, Tenant
+from core.tenancy import tenant_scope
 from ingest.models import VideoJob, Visit, ZoneEvent
 from ingest.video import build_pipeline
 from reid.matching import match_rule, nearest_sample_sql, vector_literal
@@ -24,8 +26,7 @@ from reid.models import Visitor, VisitorEmbedding
 from reid.services import embeddings_expire
 from reid.tasks import embeddings_expire_all
 from tests.conftest import FIRST_VISIT, face_embedding, face_visit, key_client, session_client
-from venues.models import Camera, Membership, Tenant, Venue, Zone
-from venues.tenancy import tenant_scope
+from venues.models import Camera, Venue, Zone
 from vision.geometry import SceneGeometry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("visitors")]

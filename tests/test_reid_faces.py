@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
+from core.tenancy import tenant_scope
 from ingest.models import Visit
 from reid.calibration import pair_distances, threshold_figures
 from reid.management.commands.reid_calibrate import photo_embeddings
@@ -26,7 +27,6 @@ from reid.matching import match_rule
 from reid.models import Visitor
 from tests.conftest import build_world, face_visit
 from tests.vision.footage import MODEL_DIR
-from venues.tenancy import tenant_scope
 from vision.faces import FaceAnalyzer
 
 FACES_DIR = Path(os.environ.get("FACES_DIR") or Path(__file__).resolve().parents[1].parent / "shared" / "faces")

@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app
+from core.models import Membership, Tenant
+from core.tenancy import tenant_scope
 from ingest import video
 from ingest.models import LineCrossing, ReviewClip, VideoJob
 from ingest.services import review_clip_save
@@ -28,9 +30,8 @@ from tests.conftest import PASSWORD, key_client, session_client
 from tests.test_jobs_api import clip as campus_upload
 from tests.test_jobs_api import job_of, update_job
 from tests.vision.footage import MODEL_DIR
-from venues.models import Camera, Membership, Tenant
+from venues.models import Camera
 from venues.services import camera_snapshot_save
-from venues.tenancy import tenant_scope
 from vision.clips import H264Writer
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,9 @@
 import pytest
 from django.db import transaction
 
-from venues.models import Camera, Tenant, Venue, Zone
-from venues.tenancy import TenantScopeError, all_tenants, tenant_scope
+from core.models import Tenant
+from core.tenancy import TenantScopeError, all_tenants, tenant_scope
+from venues.models import Camera, Venue, Zone
 
 pytestmark = pytest.mark.django_db
 

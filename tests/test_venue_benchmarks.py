@@ -5,10 +5,10 @@ from dataclasses import replace
 import pytest
 from django.urls import reverse
 
+from core.tenancy import tenant_scope
 from tests.conftest import key_client
 from tests.test_analytics import crossing, post, visit
 from venues.models import Venue
-from venues.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
 PERIOD = {"from": "2026-11-20", "to": "2026-11-21"}

@@ -152,7 +152,7 @@ class TenantManager(models.Manager):
 class TenantOwned(models.Model):
     """Base of every tenant-owned model: carries its tenant and is queried through `TenantManager`."""
 
-    tenant = models.ForeignKey("venues.Tenant", on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey("core.Tenant", on_delete=models.CASCADE, related_name="+")
 
     # The field that ties a row to a venue, used to narrow venue-limited API keys; None: tenant-wide.
     venue_lookup: str | None = "venue_id"
