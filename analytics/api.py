@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import selectors, visitors
-from analytics.events import EVENT_TYPES, events_of, page_of, streamed
+from analytics.event_listing import EVENT_TYPES, events_of, page_of, streamed
 from analytics.jobs import video_job_queue
 from analytics.periods import Period, PeriodError, period_parse
 from analytics.summary import venue_summary

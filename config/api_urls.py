@@ -13,7 +13,7 @@ from analytics.api import (
     VideoJobQueueView,
     analytics_views,
 )
-from analytics.live import VenueEventStreamView
+from analytics.live_stream import VenueEventStreamView
 from core.api import ApiKeyViewSet
 from ingest.api import EdgeEventsView, VideoJobViewSet
 from ingest.sales_api import VenueSalesCsvView, VenueSalesView

@@ -239,7 +239,7 @@ CACHES = {
     },
 }
 
-# --- Live event stream (ingest.live publishes, analytics.live follows) -----------------------------
+# --- Live event stream (ingest.live publishes, analytics.live_stream follows) -----------------------------
 LIVE_REDIS_URL = env("LIVE_REDIS_URL", default=CELERY_BROKER_URL)
 LIVE_STREAM_MAXLEN = env.int("LIVE_STREAM_MAXLEN", default=10_000)  # events kept per venue for resuming
 LIVE_PRESENCE_MAX_SECONDS = env.int("LIVE_PRESENCE_MAX_SECONDS", default=3 * 3600)  # an unended visit stops counting

@@ -4,9 +4,9 @@ from django.db import OperationalError
 
 from core.models import Tenant
 from core.tenancy import all_tenants, tenant_scope
+from ingest.job_runner import video_job_fail, video_job_run
 from ingest.models import VideoJob
 from ingest.services import review_clips_expire, video_jobs_recover
-from ingest.video import video_job_fail, video_job_run
 
 MAX_RETRIES = 3
 

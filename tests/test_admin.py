@@ -8,8 +8,8 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from core.tenancy import all_tenants, tenant_scope
+from ingest.job_runner import scene_geometry
 from ingest.models import ReviewClip
-from ingest.video import scene_geometry
 from ingest.writer import Origin, events_write
 from vision.events import LineCrossed, QueueJoined, VisitEnded, ZoneExited
 

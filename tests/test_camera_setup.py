@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 
 from core.models import Membership
 from core.tenancy import tenant_scope
+from ingest.job_runner import SNAPSHOT_WAIT_FRAMES, CameraSnapshot
 from ingest.models import VideoJob
-from ingest.video import SNAPSHOT_WAIT_FRAMES, CameraSnapshot
 from tests.conftest import PASSWORD, key_client, session_client
 from tests.test_video_jobs import CAMPUS
 from tests.vision.footage import MODEL_DIR

@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from alerts.services import alert_check
-from analytics import live as live_feeds
+from analytics import live_stream as live_feeds
 from core.tenancy import tenant_scope
 from ingest import live
 from ingest.writer import Origin, events_write

@@ -19,8 +19,8 @@ from django.urls import reverse
 from config.celery import app
 from core.models import Membership, Tenant
 from core.tenancy import tenant_scope
+from ingest.job_runner import build_pipeline
 from ingest.models import VideoJob, Visit, ZoneEvent
-from ingest.video import build_pipeline
 from reid.matching import match_rule, nearest_sample_sql, vector_literal
 from reid.models import Visitor, VisitorEmbedding
 from reid.services import embeddings_expire

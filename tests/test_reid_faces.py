@@ -6,7 +6,7 @@ the measured figures.
 
 Footage is not used here: on TUD-Campus and TUD-Stadtmitte (640x480) the faces SCRFD finds are 7-25 px wide,
 face quality at most 0.013 against the 0.2 needed, so no visit of either clip gets an embedding (measured through
-`ingest.video.build_pipeline` at 8 and 25 fps), and a footage check of re-identification would check nothing.
+`ingest.job_runner.build_pipeline` at 8 and 25 fps), and a footage check of re-identification would check nothing.
 """
 
 import os

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from core.tenancy import tenant_scope
+from ingest.job_runner import NOBODY_DETECTED, pipeline_for, scene_geometry
 from ingest.models import LineCrossing, VideoJob, Visit, ZoneEvent
-from ingest.video import NOBODY_DETECTED, pipeline_for, scene_geometry
 from ingest.writer import Origin, events_write, job_events_clear
 from tests.conftest import session_client
 from tests.vision.footage import FOOTAGE_DIR, MODEL_DIR

@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from vision.models import ModelStore
+from vision.weights import ModelStore
 
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels
 

@@ -34,11 +34,11 @@ from vision.egress import address_policy
 from vision.events import Event, VisitEnded
 from vision.faces import FACE_PX_NEEDED, FACE_SHARE_OF_HEIGHT, FaceAnalyzer, TrackFaceSampler
 from vision.geometry import Line, SceneGeometry, Zone
-from vision.models import ModelStore, ultralytics_offline
 from vision.pipeline import Pipeline, PipelineConfig, Progress
 from vision.scale import AutoScaledTracker, ScaleChoice, override_choice, scale_for
 from vision.sources import DownloadLimits, Frame, SourceError, StreamSource, VideoFileSource, download_video
 from vision.tracking import TrackerConfig, tracker_factory
+from vision.weights import ModelStore, ultralytics_offline
 
 logger = logging.getLogger(__name__)
 STREAM_FLUSH_SECONDS = 1.0
