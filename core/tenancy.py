@@ -45,10 +45,6 @@ class Scope:
 _current: ContextVar[Scope | None] = ContextVar("tenant_scope", default=None)
 
 
-def current_scope() -> Scope | None:
-    return _current.get()
-
-
 @contextmanager
 def _scoped(scope: Scope):
     token = _current.set(scope)
