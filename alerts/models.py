@@ -10,8 +10,8 @@ from datetime import time
 from django.conf import settings
 from django.db import models
 
+from core.tenancy import TenantOwned
 from venues.models import Camera, Venue, Zone
-from venues.tenancy import TenantOwned
 from venues.validators import validate_time_zone
 
 

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from alerts import services
 from alerts.models import Alert
-from venues.models import Tenant, Venue
-from venues.tenancy import all_tenants, tenant_scope
+from core.models import Tenant
+from core.tenancy import all_tenants, tenant_scope
+from venues.models import Venue
 
 RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5, "acks_late": True}
 

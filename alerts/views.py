@@ -28,9 +28,9 @@ from alerts.services import (
     recipient_from_token,
     recipient_unsubscribe,
 )
+from core.pages import member_writes, tenant_page
+from core.tenancy import all_tenants
 from venues.models import Venue
-from venues.pages import member_writes, tenant_page
-from venues.tenancy import all_tenants
 
 READ_ONLY = "Your role in this tenant is read-only (viewer)."
 FIELD_LABELS = {"params": "Limits"}

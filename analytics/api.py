@@ -1,10 +1,7 @@
 import math
-import zoneinfo
-from datetime import date, timedelta
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -13,14 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import selectors, visitors
-from analytics.events import EVENT_TYPES, events_of, page_of, streamed
+from analytics.event_listing import EVENT_TYPES, events_of, page_of, streamed
 from analytics.jobs import video_job_queue
-from analytics.periods import Period
+from analytics.periods import Period, PeriodError, period_parse
 from analytics.summary import venue_summary
 from venues.models import Venue
-from venues.validators import SUPPORTED_YEARS
 
-MAX_DAYS = 400
 PERIOD_PARAMETERS = [
     OpenApiParameter("from", OpenApiTypes.DATE, description="First local day (default: 6 days before `to`)."),
     OpenApiParameter("to", OpenApiTypes.DATE, description="Last local day, included (default: today at the venue)."),
@@ -39,40 +34,6 @@ ANSWERS = {
     "spatial": selectors.spatial,
     "visitors": visitors.returning_visitors,
 }
-
-
-class PeriodError(ValueError):
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
-
-
-def period_parse(params, venue) -> Period:
-    """The `from`/`to` local days of query parameters, checked: a bad date, a reversed or too long range is a
-    PeriodError naming the parameter. Defaults: the 7 days to today at the venue."""
-    errors, days = {}, {}
-    for name in ("from", "to"):
-        raw = params.get(name)
-        if raw:
-            try:
-                days[name] = date.fromisoformat(raw)
-            except ValueError:
-                errors[name] = f"{raw!r} is not a date like 2026-11-20."
-            else:
-                if (
-                    not SUPPORTED_YEARS[0] <= days[name].year <= SUPPORTED_YEARS[1]
-                ):  # also keeps the period's instants representable
-                    errors[name] = f"{raw!r} is not in the years {SUPPORTED_YEARS[0]}-{SUPPORTED_YEARS[1]}."
-    if errors:
-        raise PeriodError(errors)
-    today = timezone.now().astimezone(zoneinfo.ZoneInfo(venue.time_zone)).date()
-    last = days.get("to", today)
-    first = days.get("from", last - timedelta(days=6))
-    if first > last:
-        raise PeriodError({"from": "The first day is after the last day."})
-    if (last - first).days + 1 > MAX_DAYS:
-        raise PeriodError({"from": f"At most {MAX_DAYS} days at a time."})
-    return Period(first, last, venue.time_zone)
 
 
 def period_from(request, venue) -> Period:

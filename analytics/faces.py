@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from venues.models import Camera, Tenant
+from core.models import Tenant
+from venues.models import Camera
 
 
 def faces_missing(venue, visits: int, with_faces: int, *, embeddings: bool) -> dict | None:

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from alerts.models import Alert
 from analytics import selectors, visitors
+from analytics.alert_source import alert_source
 from analytics.periods import Period
 
 ALERTS_LISTED = 50
@@ -114,9 +114,7 @@ def report_assemble(venue, period: Period) -> dict:
     days = selectors.daily(venue, period)["days"]
     hours = selectors.hourly(venue, period)["hours"]
     demographics = selectors.demographics(venue, period)
-    alerts = Alert.objects.filter(venue=venue, period_start__lt=period.end, period_end__gt=period.start).order_by(
-        "period_start", "pk"
-    )
+    alerts = alert_source().during(venue, period)
     return {
         "period": period,
         "previous": previous,

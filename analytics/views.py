@@ -17,16 +17,15 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from alerts.models import Alert
-from analytics.api import PeriodError, period_parse
+from analytics.alert_source import alert_source
 from analytics.dashboard import PANELS, benchmark_chart, heat_colour
 from analytics.jobs import video_job_queue
-from analytics.periods import Period
+from analytics.periods import Period, PeriodError, period_parse
 from analytics.report import report_assemble
 from analytics.selectors import benchmark_references, overview, venue_comparison
+from core.pages import tenant_page
 from ingest.models import VideoJob
 from venues.models import BenchmarkReference, Camera, Venue, Zone
-from venues.pages import tenant_page
 
 
 def _period(request, venue) -> tuple[Period, dict]:
@@ -80,12 +79,7 @@ def venue_panel(request, venue_id, name):
 def _today_by_venue(venues) -> list[dict]:
     """Each venue's overview of today so far (its own local day, against the same day last week) and its open
     alerts: the home page's live table and the venue map show the same numbers."""
-    open_alerts = dict(
-        Alert.objects.exclude(state=Alert.State.RESOLVED)
-        .values("venue")
-        .annotate(n=Count("pk"))
-        .values_list("venue", "n")
-    )
+    open_alerts = alert_source().open_counts()
     rows = []
     for venue in venues:
         last = period_parse({}, venue).last  # today at the venue

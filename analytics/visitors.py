@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from analytics.faces import faces_missing
 from analytics.periods import Period
+from core.validators import LOYALTY_TIERS
 from ingest.models import Visit, ZoneEvent
 from reid.models import UncertainMatch
-from venues.validators import LOYALTY_TIERS
 
 FREQUENCY_BUCKETS = ((1, "1"), (2, "2"), (3, "3"), (4, "4-5"), (6, "6-9"), (10, "10+"))  # visit days per visitor
 

@@ -13,18 +13,12 @@ from analytics.api import (
     VideoJobQueueView,
     analytics_views,
 )
-from analytics.live import VenueEventStreamView
+from analytics.live_stream import VenueEventStreamView
+from core.api import ApiKeyViewSet
 from ingest.api import EdgeEventsView, VideoJobViewSet
 from ingest.sales_api import VenueSalesCsvView, VenueSalesView
 from reid.api import TenantSettingsView, VisitorViewSet
-from venues.api import (
-    ApiKeyViewSet,
-    BenchmarkReferenceViewSet,
-    CameraViewSet,
-    CountingLineViewSet,
-    VenueViewSet,
-    ZoneViewSet,
-)
+from venues.api import BenchmarkReferenceViewSet, CameraViewSet, CountingLineViewSet, VenueViewSet, ZoneViewSet
 
 router = SimpleRouter()
 router.register("venues", VenueViewSet, basename="venue")

@@ -8,7 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DATABASE_POOL_SIZE", "10")
 django_application = get_asgi_application()
 
-from analytics.live import LiveStreams  # noqa: E402 (needs the apps loaded)
+from analytics.live_stream import LiveStreams  # noqa: E402 (needs the apps loaded)
 from ingest.uploads import RequestBodyLimitASGI  # noqa: E402
 
 application = RequestBodyLimitASGI(LiveStreams(django_application))

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files: /api/docs/ works offline
     "django_htmx",
     "django_celery_beat",
+    "core",
     "venues",
     "ingest",
     "analytics",
@@ -51,7 +52,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "venues.middleware.TenantMiddleware",
+    "core.middleware.TenantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -75,7 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "venues.context_processors.tenant",
+                "core.context_processors.tenant",
             ],
         },
     },
@@ -112,8 +113,8 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "venues.account_views.locked_out"  # the login card saying why and how long
-AXES_CLIENT_IP_CALLABLE = "venues.throttling.client_address"  # the same address as the API's limits
+AXES_LOCKOUT_CALLABLE = "core.account_views.locked_out"  # the login card saying why and how long
+AXES_CLIENT_IP_CALLABLE = "core.throttling.client_address"  # the same address as the API's limits
 
 LANGUAGE_CODE = "en-us"
 FORMAT_MODULE_PATH = ["config.formats"]  # one 24-hour format, the admin included
@@ -156,20 +157,20 @@ X_FRAME_OPTIONS = "DENY"
 # --- REST API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "venues.authentication.ApiKeyAuthentication",
+        "core.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["venues.permissions.TenantRolePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.TenantRolePermission"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "venues.api_errors.exception_handler",
-    # Rate limits (venues/throttling.py, counted in the shared `limits` cache): per API key, per signed-in user,
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
+    # Rate limits (core/throttling.py, counted in the shared `limits` cache): per API key, per signed-in user,
     # per address for anonymous requests; failed API-key attempts and password-reset emails have their own.
     "DEFAULT_THROTTLE_CLASSES": [
-        "venues.throttling.ApiKeyRateThrottle",
-        "venues.throttling.UserRateThrottle",
-        "venues.throttling.AnonRateThrottle",
+        "core.throttling.ApiKeyRateThrottle",
+        "core.throttling.UserRateThrottle",
+        "core.throttling.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "api_key": env("API_RATE_PER_KEY", default="6000/min"),
@@ -200,7 +201,7 @@ SPECTACULAR_SETTINGS = {
         "AlertKindEnum": "alerts.models.AlertRule.Kind",
         "ZoneKindEnum": "venues.models.Zone.Kind",
     },
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "venues.api_errors.error_responses"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api_errors.error_responses"],
 }
 
 # --- Celery: Redis broker and results, a `vision` queue for video workers -----------------------
@@ -239,7 +240,7 @@ CACHES = {
     },
 }
 
-# --- Live event stream (ingest.live publishes, analytics.live follows) -----------------------------
+# --- Live event stream (ingest.live publishes, analytics.live_stream follows) -----------------------------
 LIVE_REDIS_URL = env("LIVE_REDIS_URL", default=CELERY_BROKER_URL)
 LIVE_STREAM_MAXLEN = env.int("LIVE_STREAM_MAXLEN", default=10_000)  # events kept per venue for resuming
 LIVE_PRESENCE_MAX_SECONDS = env.int("LIVE_PRESENCE_MAX_SECONDS", default=3 * 3600)  # an unended visit stops counting

@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz, readyz
-from venues.account_views import PasswordResetView
+from core.account_views import PasswordResetView
 
 
 def favicon(request):
@@ -23,10 +23,11 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("", include("core.urls")),
     path("", include("venues.urls")),
     path("", include("analytics.urls")),
     path("", include("reid.urls")),
     path("", include("alerts.urls")),
     path("", include("ingest.urls")),
 ]
-handler404 = "venues.api_errors.not_found"
+handler404 = "core.api_errors.not_found"

@@ -9,6 +9,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.renderers import own_bytes_renderer
 from ingest import edge
 from ingest.clip_views import clip_response
 from ingest.models import ReviewClip, VideoJob
@@ -31,7 +32,6 @@ from ingest.services import (
 from ingest.writer import rows_write
 from venues.api import camera_filter, venue_filter
 from venues.models import Venue
-from venues.renderers import own_bytes_renderer
 
 
 @extend_schema_view(

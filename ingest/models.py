@@ -11,8 +11,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 
+from core.tenancy import TenantOwned
 from venues.models import Camera, CountingLine, Venue, Zone
-from venues.tenancy import TenantOwned
 
 
 class VideoJob(TenantOwned):

@@ -99,7 +99,7 @@ def _venue(venue_id: int) -> Venue:
 class VenueSalesView(generics.ListAPIView):
     """Point-of-sale transactions of a venue, oldest first."""
 
-    queryset = Sale.objects.all()  # bound per request (see venues.tenancy)
+    queryset = Sale.objects.all()  # bound per request (see core.tenancy)
     serializer_class = SaleSerializer
 
     @cached_property

@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, render
 
+from core.pages import member_writes, tenant_page, writer_required
 from ingest.models import Sale
 from ingest.sales_csv import SALES_CSV_MAX_BYTES, SALES_CSV_REQUIRED_COLUMNS, sales_csv_record
 from venues.models import Venue
-from venues.pages import member_writes, tenant_page, writer_required
 from vision.sources import human_size
 
 

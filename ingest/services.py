@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from core.models import Tenant
 from ingest.models import CountAudit, LineCrossing, ReviewClip, VideoJob
-from venues.models import Tenant
 
 logger = logging.getLogger(__name__)
 

@@ -2,11 +2,11 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
+from core.models import Tenant
+from core.tenancy import all_tenants, tenant_scope
+from ingest.job_runner import video_job_fail, video_job_run
 from ingest.models import VideoJob
 from ingest.services import review_clips_expire, video_jobs_recover
-from ingest.video import video_job_fail, video_job_run
-from venues.models import Tenant
-from venues.tenancy import all_tenants, tenant_scope
 
 MAX_RETRIES = 3
 

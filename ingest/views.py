@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from core.pages import member_writes, tenant_page
 from ingest.models import VideoJob
 from ingest.serializers import VideoJobBatchSerializer
 from ingest.services import (
@@ -17,7 +18,6 @@ from ingest.services import (
     video_jobs_create,
 )
 from venues.models import Camera
-from venues.pages import member_writes, tenant_page
 from vision.sources import VIDEO_SUFFIXES
 
 JOBS_PER_PAGE = 25

@@ -7,11 +7,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics.visitors import visitor_visits, visitors_listed, visits_described
+from core.models import ApiKey
 from reid.models import Visitor
 from reid.serializers import StaffSerializer, TenantSettingsSerializer, VisitorSerializer, VisitSerializer
 from reid.services import tenant_privacy_update, visitor_erase, visitor_staff_set
 from venues.api import venue_filter
-from venues.models import ApiKey
 
 STAFF_PARAMETER = OpenApiParameter("staff", bool, description="Only staff (true) or only customers (false).")
 

@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class ReidConfig(AppConfig):
     name = "reid"
     verbose_name = "Returning visitors"
+
+    def ready(self):
+        from core.models import Tenant
+        from reid.services import tenant_embeddings_erase_unless_returning
+
+        post_save.connect(tenant_embeddings_erase_unless_returning, sender=Tenant, dispatch_uid="reid-tenant-erase")

@@ -11,8 +11,8 @@ from django.db import models
 from django.utils import timezone
 from pgvector.django import VectorField
 
+from core.tenancy import TenantOwned
 from venues.models import Venue
-from venues.tenancy import TenantOwned
 
 INDEXED_DIMENSIONS = (128, 512)  # dlib ResNet; ArcFace (see vision.faces.load_embedder)
 

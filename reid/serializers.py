@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from venues.models import Tenant
+from core.models import Tenant
 
 
 class VisitorSerializer(serializers.Serializer):

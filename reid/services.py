@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.tenancy import tenant_scope
 from ingest.writer import visitor_visits_staff_set, visitor_visits_unlink
 from reid.models import Visitor, VisitorEmbedding
 
@@ -42,6 +43,15 @@ def embeddings_expire(now=None) -> int:
         return cursor.rowcount
 
 
+def tenant_embeddings_erase_unless_returning(sender, instance, created, **kwargs) -> None:
+    """After any save of a tenant (its privacy settings, the admin, a shell): a tenant that does not recognise
+    returning visitors keeps no face embedding. Connected to core.Tenant's post_save by this app, so that core
+    (the tenant's home) knows nothing of re-identification."""
+    if not created and instance.face_processing != instance.FaceProcessing.RETURNING:
+        with tenant_scope(instance):
+            VisitorEmbedding.objects.all().delete()
+
+
 def tenant_privacy_update(tenant, **changes) -> None:
     """Save the tenant's face and loyalty settings. Leaving returning-visitor recognition erases all the
     tenant's embeddings at once: stored faces are never kept for a feature that is switched off."""
@@ -49,6 +59,4 @@ def tenant_privacy_update(tenant, **changes) -> None:
         for name, value in changes.items():
             setattr(tenant, name, value)
         tenant.full_clean()
-        tenant.save(update_fields=list(changes))
-        if tenant.face_processing != tenant.FaceProcessing.RETURNING:
-            VisitorEmbedding.objects.filter(tenant=tenant).delete()
+        tenant.save(update_fields=list(changes))  # tenant_embeddings_erase_unless_returning follows the save

@@ -1,7 +1,7 @@
 from celery import shared_task
 
+from core.tenancy import all_tenants
 from reid.services import embeddings_expire
-from venues.tenancy import all_tenants
 
 
 @shared_task

@@ -10,13 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from analytics.api import PeriodError, period_parse
 from analytics.dashboard import PANELS
+from analytics.periods import PeriodError, period_parse
 from analytics.visitors import returning_visitors, visitor_visits, visitors_listed, visits_described
+from core.pages import member_writes, tenant_page
 from reid.models import Visitor
 from reid.services import visitor_erase, visitor_staff_set
 from venues.models import Venue
-from venues.pages import member_writes, tenant_page
 
 VISITORS_PER_PAGE = 50
 VISITS_PER_PAGE = 50

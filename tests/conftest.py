@@ -19,13 +19,14 @@ from django.utils.text import slugify
 from rest_framework.test import APIClient
 
 from alerts.models import Alert, AlertRecipient, AlertRule
+from core.api_keys import api_key_create
+from core.models import ApiKey, Membership, Tenant
+from core.tenancy import tenant_scope
 from ingest.models import VideoJob
 from ingest.writer import Origin, events_write
 from reid.models import Visitor
 from tests.vision.footage import MODEL_DIR
-from venues.api_keys import api_key_create
-from venues.models import ApiKey, BenchmarkReference, Camera, CountingLine, Membership, Tenant, Venue, Zone
-from venues.tenancy import tenant_scope
+from venues.models import BenchmarkReference, Camera, CountingLine, Venue, Zone
 from vision.events import VisitEnded, ZoneEntered, ZoneExited, ZoneVisit
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -258,7 +258,7 @@ class Walk:
 
 
 def _admin_kwargs(route, a):
-    from venues.tenancy import all_tenants
+    from core.tenancy import all_tenants
 
     model_admin = getattr(route.callback, "model_admin", None)
     values = {"app_label": "venues", "content_type_id": "1", "url": "venues/venue/"}
@@ -272,14 +272,14 @@ def _admin_kwargs(route, a):
 
 
 def _victim_filter(model, a):
-    from venues.models import Tenant
+    from core.models import Tenant
 
     return {"pk": a.tenant.pk} if model is Tenant else ({"tenant": a.tenant} if hasattr(model, "tenant") else {})
 
 
 def walk(a, clients: dict, routes=ROUTES) -> list[str]:
     """Run every route as each client of tenant B; return the problems found (empty: isolated)."""
-    from venues.tenancy import all_tenants
+    from core.tenancy import all_tenants
 
     def snapshot():
         with all_tenants():
@@ -397,7 +397,7 @@ def _walk_route(run, route, kind, label, client, is_key):
             run.problems.append(f"{label}: PATCH {url} changed tenant A's settings")
     elif isinstance(kind, OwnAlertSettings):
         from alerts.services import alert_settings_of
-        from venues.tenancy import tenant_scope
+        from core.tenancy import tenant_scope
 
         url = reverse(route.name)
         with tenant_scope(a.tenant):
@@ -409,8 +409,8 @@ def _walk_route(run, route, kind, label, client, is_key):
             if model_to_dict(alert_settings_of(a.tenant)) != before:
                 run.problems.append(f"{label}: PATCH {url} changed tenant A's alert settings")
     elif isinstance(kind, OwnBenchmarkReferences):
+        from core.tenancy import tenant_scope
         from venues.models import BenchmarkReference
-        from venues.tenancy import tenant_scope
 
         url = reverse(route.name, kwargs={"venue_type": a.reference.venue_type})
         with tenant_scope(a.tenant):

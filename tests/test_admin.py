@@ -7,10 +7,10 @@ from django.contrib import admin
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
+from core.tenancy import all_tenants, tenant_scope
+from ingest.job_runner import scene_geometry
 from ingest.models import ReviewClip
-from ingest.video import scene_geometry
 from ingest.writer import Origin, events_write
-from venues.tenancy import all_tenants, tenant_scope
 from vision.events import LineCrossed, QueueJoined, VisitEnded, ZoneExited
 
 pytestmark = pytest.mark.django_db

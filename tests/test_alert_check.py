@@ -7,12 +7,12 @@ from django.urls import reverse
 
 from alerts.models import Alert
 from alerts.services import footage_hours, last_complete_hour
+from core.models import Membership
+from core.tenancy import tenant_scope
 from ingest.models import VideoJob
 from ingest.signals import footage_stored
 from tests.conftest import build_world, key_client, session_client
 from tests.test_alerts import eager_tasks, open_daily, people  # noqa: F401 (a fixture)
-from venues.models import Membership
-from venues.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
 

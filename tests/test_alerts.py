@@ -13,10 +13,10 @@ from alerts.models import Alert, AlertRule, AlertSettings
 from alerts.rules import RULES, Hour
 from alerts.services import alert_check, digest_period, digest_send, last_complete_hour
 from config.celery import app
+from core.tenancy import tenant_scope
 from ingest.writer import Origin, events_write
 from tests.conftest import session_client
 from venues.models import Venue, Zone
-from venues.tenancy import tenant_scope
 from vision.events import LineCrossed, QueueAbandoned, QueueJoined, QueueServed, VisitEnded, ZoneExited, ZoneVisit
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from alerts.models import AlertRecipient, AlertRule
 from alerts.services import alert_settings_of
+from core.models import Membership
+from core.tenancy import tenant_scope
 from tests.conftest import PASSWORD, session_client, web_client
 from tests.conftest import page_text as text
-from venues.models import Membership
-from venues.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from alerts.models import Alert, AlertSettings, DigestSent
 from alerts.services import alert_settings_of, last_complete_hour
+from core.tenancy import tenant_scope
 from tests.conftest import build_world, celery_beat, outbox_messages
 from tests.test_alerts import opening_hours, people
 from venues.models import Venue
-from venues.tenancy import tenant_scope
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

@@ -10,11 +10,12 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from core.models import Tenant
+from core.tenancy import tenant_scope
 from ingest.models import VenueHour
 from ingest.writer import Origin, events_write
 from tests.conftest import key_client, session_client
-from venues.models import Camera, Tenant, Zone
-from venues.tenancy import tenant_scope
+from venues.models import Camera, Zone
 from vision.events import Engagement, VisitEnded
 
 pytestmark = pytest.mark.django_db

@@ -24,8 +24,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
+from core.tenancy import tenant_scope
 from tests.conftest import build_world, key_client, with_visitor
-from venues.tenancy import tenant_scope
 
 # The coverage phase's boundary cases are not bounded by max_examples (over 7,500 requests, 10 minutes here)
 schema = schemathesis.openapi.from_dict(

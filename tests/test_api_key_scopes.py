@@ -6,11 +6,12 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
+from core.api_keys import api_key_create
+from core.models import ApiKey
+from core.tenancy import tenant_scope
 from tests.conftest import key_client, session_client
 from tests.isolation import ROUTES, Detail, iter_routes
-from venues.api_keys import api_key_create
-from venues.models import ApiKey, Venue
-from venues.tenancy import tenant_scope
+from venues.models import Venue
 
 pytestmark = pytest.mark.django_db
 

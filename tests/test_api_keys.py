@@ -5,10 +5,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from core.api_keys import api_key_create, api_key_revoke
+from core.models import ApiKey
+from core.tenancy import tenant_scope
 from tests.conftest import build_world, key_client, session_client
-from venues.api_keys import api_key_create, api_key_revoke
-from venues.models import ApiKey, Venue
-from venues.tenancy import tenant_scope
+from venues.models import Venue
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +159,7 @@ def test_viewer_reads_but_cannot_write():
 
 def test_admin_shows_a_new_key_once(admin_client, world_a):
     response = admin_client.post(
-        reverse("admin:venues_apikey_add"),
+        reverse("admin:core_apikey_add"),
         {"name": "from admin", "scope": "read", "tenant": world_a.tenant.pk},
         follow=True,
     )
@@ -167,5 +168,5 @@ def test_admin_shows_a_new_key_once(admin_client, world_a):
     assert len(shown) == 1
     key = shown[0].rsplit(" ", 1)[1]
     assert key_client(key).get(VENUES).status_code == 200
-    changelist = admin_client.get(reverse("admin:venues_apikey_changelist")).content.decode()
+    changelist = admin_client.get(reverse("admin:core_apikey_changelist")).content.decode()
     assert key.split(".")[0] in changelist and key not in changelist

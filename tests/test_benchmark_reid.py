@@ -7,10 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from core.models import Tenant
 from reid.calibration import GRID_MARGINS, GRID_THRESHOLDS
 from reid.matching import match_rule
 from tests.vision.footage import MODEL_DIR
-from venues.models import Tenant
 
 
 @pytest.mark.django_db(transaction=True)  # the command drops and builds the HNSW index

@@ -12,14 +12,15 @@ from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from core.models import Membership
+from core.tenancy import tenant_scope
+from ingest.job_runner import SNAPSHOT_WAIT_FRAMES, CameraSnapshot
 from ingest.models import VideoJob
-from ingest.video import SNAPSHOT_WAIT_FRAMES, CameraSnapshot
 from tests.conftest import PASSWORD, key_client, session_client
 from tests.test_video_jobs import CAMPUS
 from tests.vision.footage import MODEL_DIR
-from venues.models import Camera, Membership
+from venues.models import Camera
 from venues.services import camera_detection_scale_save, camera_snapshot_save
-from venues.tenancy import tenant_scope
 from vision.sources import Frame
 
 pytestmark = pytest.mark.django_db

@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
+from core.tenancy import tenant_scope
 from ingest.models import VideoJob
 from ingest.writer import Origin, events_write
 from tests.conftest import key_client, session_client
-from venues.tenancy import tenant_scope
 from vision.events import LineCrossed
 
 pytestmark = pytest.mark.django_db

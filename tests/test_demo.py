@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from venues.management.commands.demo_setup import demo_footage_start
+from ingest.management.commands.demo_setup import demo_footage_start
 
 STORE = SimpleNamespace(  # the demo store's hours: Monday to Saturday 09:00-20:00, Berlin (UTC+1 in December)
     time_zone="Europe/Berlin",

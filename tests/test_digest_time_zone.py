@@ -9,9 +9,10 @@ from django.urls import reverse
 
 from alerts.models import AlertSettings
 from alerts.services import alert_settings_of, digest_period, digest_time_zone
+from core.models import Tenant
+from core.tenancy import all_tenants, tenant_scope
 from tests.conftest import build_world, key_client, session_client
-from venues.models import Tenant, Venue
-from venues.tenancy import all_tenants, tenant_scope
+from venues.models import Venue
 
 pytestmark = pytest.mark.django_db
 

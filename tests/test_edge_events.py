@@ -6,11 +6,12 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from core.api_keys import api_key_create
+from core.models import ApiKey
+from core.tenancy import tenant_scope
 from ingest.models import LineCrossing, QueueEvent, VenueHour, Visit, ZoneEvent, ZoneHour
 from tests.conftest import key_client, session_client
-from venues.api_keys import api_key_create
-from venues.models import ApiKey, Venue
-from venues.tenancy import tenant_scope
+from venues.models import Venue
 
 pytestmark = pytest.mark.django_db
 URL = reverse("edge-events")

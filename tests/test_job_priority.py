@@ -5,12 +5,12 @@ import pytest
 from django.urls import reverse
 
 from config.celery import app
+from core.tenancy import tenant_scope
 from ingest.models import VideoJob
 from tests.conftest import celery_worker, session_client
 from tests.test_jobs_api import clip
 from tests.test_video_jobs import _log, _wait_for
 from tests.vision.footage import MODEL_DIR
-from venues.tenancy import tenant_scope
 
 
 @pytest.fixture(autouse=True)

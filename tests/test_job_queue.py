@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.tenancy import tenant_scope
 from ingest.models import VideoJob
 from tests.conftest import key_client, session_client
-from venues.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
 

@@ -12,14 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app
+from core.tenancy import tenant_scope
+from ingest.job_runner import video_job_run
 from ingest.models import VideoJob, Visit
 from ingest.services import video_jobs_recover
 from ingest.tasks import video_jobs_recover_all
-from ingest.video import video_job_run
 from tests.conftest import celery_worker, session_client
 from tests.test_video_jobs import CAMPUS, STADTMITTE, _counts, _log, _wait_for
 from tests.vision.footage import MODEL_DIR
-from venues.tenancy import tenant_scope
 
 
 def _world_job_finished(world):

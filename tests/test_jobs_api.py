@@ -13,11 +13,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import Membership
+from core.tenancy import tenant_scope
 from ingest.models import VideoJob
 from tests.conftest import build_world, session_client
 from tests.vision.footage import FOOTAGE_DIR
-from venues.models import Camera, Membership
-from venues.tenancy import tenant_scope
+from venues.models import Camera
 
 pytestmark = pytest.mark.django_db
 

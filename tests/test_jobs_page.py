@@ -15,10 +15,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import Membership
 from ingest.models import VideoJob
 from tests.conftest import PASSWORD, build_world, session_client
 from tests.test_jobs_api import CLIP, clip, job_of, jobs_of, update_job
-from venues.models import Camera, Membership, Venue
+from venues.models import Camera, Venue
 
 pytestmark = pytest.mark.django_db
 

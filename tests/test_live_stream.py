@@ -11,14 +11,14 @@ import pytest
 import redis
 
 from alerts.services import alert_check
-from analytics import live as live_feeds
+from analytics import live_stream as live_feeds
+from core.tenancy import tenant_scope
 from ingest import live
 from ingest.writer import Origin, events_write
 from tests.asgi_server import asgi_server  # noqa: F401 (fixture)
 from tests.conftest import build_world
 from tests.test_alerts import open_daily, people
 from venues.models import Venue
-from venues.tenancy import tenant_scope
 from vision.events import LineCrossed, VisitEnded, VisitStarted, ZoneEntered, ZoneExited, ZoneVisit
 
 START = datetime(2026, 11, 20, 15, tzinfo=UTC)

@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from analytics.report import bar_chart
 from analytics.views import NO_TRAFFIC, TRAFFIC_COLOURS, traffic_scale
+from core.tenancy import tenant_scope
 from tests.conftest import session_client
 from tests.test_analytics import crossing, post, visit
 from venues.models import Venue, Zone
-from venues.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
 

@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alerts.models import AlertRecipient, AlertRule
+from core.models import Membership, Tenant
+from core.tenancy import tenant_scope
 from ingest.models import Sale, VideoJob
 from tests.conftest import PASSWORD, web_client
 from tests.conftest import page_text as text
-from venues.models import Camera, CountingLine, Membership, Tenant, Venue, Zone
-from venues.tenancy import tenant_scope
+from venues.models import Camera, CountingLine, Venue, Zone
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from django.core.cache import caches
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from core.api_keys import api_key_create
+from core.models import ApiKey
 from tests.conftest import PASSWORD, key_client, session_client
-from venues.api_keys import api_key_create
-from venues.models import ApiKey
 
 pytestmark = pytest.mark.django_db
 

@@ -4,6 +4,7 @@ Embeddings here are random unit vectors placed at chosen distances (the threshol
 faces in test_reid_faces.py); visits go through the product's writer.
 """
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,15 +18,16 @@ from django.test import Client
 from django.urls import reverse
 
 from config.celery import app
+from core.models import Membership, Tenant
+from core.tenancy import tenant_scope
+from ingest.job_runner import build_pipeline
 from ingest.models import VideoJob, Visit, ZoneEvent
-from ingest.video import build_pipeline
 from reid.matching import match_rule, nearest_sample_sql, vector_literal
 from reid.models import Visitor, VisitorEmbedding
 from reid.services import embeddings_expire
 from reid.tasks import embeddings_expire_all
 from tests.conftest import FIRST_VISIT, face_embedding, face_visit, key_client, session_client
-from venues.models import Camera, Membership, Tenant, Venue, Zone
-from venues.tenancy import tenant_scope
+from venues.models import Camera, Venue, Zone
 from vision.geometry import SceneGeometry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("visitors")]
@@ -186,6 +188,29 @@ def test_the_expiry_task_is_scheduled_and_runs(world_a):
     assert embeddings_expire_all() == 1
     with tenant_scope(world_a.tenant):
         assert not VisitorEmbedding.objects.exists()
+
+
+def test_a_tenant_saved_anywhere_without_returning_visitors_keeps_no_embedding(admin_client, world_a, world_b):
+    """The admin saves a tenant as any code does (no service in between): reid's post_save receiver erases."""
+    with tenant_scope(world_a.tenant):
+        assert VisitorEmbedding.objects.exists()
+    with tenant_scope(world_b.tenant):
+        face_visit(world_b, 1, MONDAY, base(world_b))
+        assert VisitorEmbedding.objects.exists()
+    page = admin_client.get(reverse("admin:core_tenant_change", args=[world_a.tenant.pk]))
+    form, memberships = page.context["adminform"].form, page.context["inline_admin_formsets"][0].formset
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "loyalty_tiers"}
+    data.update(face_processing="off", loyalty_tiers=json.dumps(world_a.tenant.loyalty_tiers))
+    data.update({f"{memberships.prefix}-{name}": value for name, value in memberships.management_form.initial.items()})
+    for membership in memberships.forms:
+        data.update({f"{membership.prefix}-{name}": value for name, value in membership.initial.items()})
+        data[f"{membership.prefix}-id"] = membership.instance.pk
+    response = admin_client.post(reverse("admin:core_tenant_change", args=[world_a.tenant.pk]), data)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    with tenant_scope(world_a.tenant):
+        assert not VisitorEmbedding.objects.exists()
+    with tenant_scope(world_b.tenant):
+        assert VisitorEmbedding.objects.exists()  # another tenant's faces are untouched
 
 
 def test_leaving_returning_visitors_erases_embeddings_and_stops_recognition(world_a):

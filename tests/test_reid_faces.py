@@ -6,7 +6,7 @@ the measured figures.
 
 Footage is not used here: on TUD-Campus and TUD-Stadtmitte (640x480) the faces SCRFD finds are 7-25 px wide,
 face quality at most 0.013 against the 0.2 needed, so no visit of either clip gets an embedding (measured through
-`ingest.video.build_pipeline` at 8 and 25 fps), and a footage check of re-identification would check nothing.
+`ingest.job_runner.build_pipeline` at 8 and 25 fps), and a footage check of re-identification would check nothing.
 """
 
 import os
@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
+from core.tenancy import tenant_scope
 from ingest.models import Visit
 from reid.calibration import pair_distances, threshold_figures
 from reid.management.commands.reid_calibrate import photo_embeddings
@@ -26,7 +27,6 @@ from reid.matching import match_rule
 from reid.models import Visitor
 from tests.conftest import build_world, face_visit
 from tests.vision.footage import MODEL_DIR
-from venues.tenancy import tenant_scope
 from vision.faces import FaceAnalyzer
 
 FACES_DIR = Path(os.environ.get("FACES_DIR") or Path(__file__).resolve().parents[1].parent / "shared" / "faces")

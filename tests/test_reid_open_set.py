@@ -10,13 +10,13 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from core.models import Tenant
+from core.tenancy import tenant_scope
 from ingest.models import Visit
 from reid.matching import Match, MatchRule, Outcome, match_rule, scope_size
 from reid.models import UncertainMatch, Visitor, VisitorEmbedding
 from tests.conftest import FIRST_VISIT, face_embedding, face_visit, session_client
 from tests.test_reid import world_in_new_venue
-from venues.models import Tenant
-from venues.tenancy import tenant_scope
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("visitors")]
 

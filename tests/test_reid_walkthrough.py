@@ -22,12 +22,12 @@ import numpy as np
 from django.conf import settings
 from django.urls import reverse
 
+from core.tenancy import tenant_scope
+from ingest.job_runner import pipeline_for
 from ingest.models import Visit
-from ingest.video import pipeline_for
 from ingest.writer import Origin, events_write
 from reid.models import Visitor
 from tests.conftest import session_client
-from venues.tenancy import tenant_scope
 from vision.events import VisitEnded
 from vision.pipeline import PipelineConfig
 from vision.sources import ImageFolderSource

@@ -19,18 +19,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app
-from ingest import video
+from core.models import Membership, Tenant
+from core.tenancy import tenant_scope
+from ingest import job_runner
+from ingest.job_runner import video_job_run
 from ingest.models import LineCrossing, ReviewClip, VideoJob
 from ingest.services import review_clip_save
 from ingest.tasks import review_clips_expire_all
-from ingest.video import video_job_run
 from tests.conftest import PASSWORD, key_client, session_client
 from tests.test_jobs_api import clip as campus_upload
 from tests.test_jobs_api import job_of, update_job
 from tests.vision.footage import MODEL_DIR
-from venues.models import Camera, Membership, Tenant
+from venues.models import Camera
 from venues.services import camera_snapshot_save
-from venues.tenancy import tenant_scope
 from vision.clips import H264Writer
 
 pytestmark = pytest.mark.django_db
@@ -82,12 +83,12 @@ def test_a_job_makes_an_h264_clip_of_its_first_minutes_with_the_counts_it_stored
 ):
     recorders = []
 
-    class Recorder(video.ReviewClipRecorder):
+    class Recorder(job_runner.ReviewClipRecorder):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             recorders.append(self)
 
-    monkeypatch.setattr(video, "ReviewClipRecorder", Recorder)
+    monkeypatch.setattr(job_runner, "ReviewClipRecorder", Recorder)
     with django_capture_on_commit_callbacks(execute=False):
         response = owner.post(reverse("job-list"), {"camera": world_a.camera.pk, "file": campus_upload(),
                                                     "review_clip": "true", "recording_start": "2026-11-20T09:00"})  # fmt: skip

@@ -11,10 +11,10 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.tenancy import tenant_scope
 from tests.conftest import key_client
 from tests.test_analytics import answer
 from venues.models import Zone
-from venues.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")

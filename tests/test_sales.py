@@ -5,12 +5,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.api_keys import api_key_create
+from core.models import ApiKey, Membership
+from core.tenancy import tenant_scope
 from ingest.models import Sale, VenueHour
 from ingest.sales import SALES_BATCH_MAX, pos_id
 from tests.conftest import PASSWORD, key_client, session_client
-from venues.api_keys import api_key_create
-from venues.models import ApiKey, Membership, Venue
-from venues.tenancy import tenant_scope
+from venues.models import Venue
 
 pytestmark = pytest.mark.django_db
 

@@ -14,12 +14,12 @@ from alerts.services import digest_send
 from analytics import summary
 from analytics.periods import Period
 from analytics.summary import Answers, Finding, Number, venue_summary
+from core.tenancy import tenant_scope
 from ingest.sales import sales_record
 from ingest.writer import Origin, events_write
 from tests.conftest import face_embedding, face_visit, key_client, session_client
 from tests.test_alerts import people, queue
 from venues.models import Venue, Zone
-from venues.tenancy import tenant_scope
 from vision.events import ZoneExited
 
 pytestmark = pytest.mark.django_db

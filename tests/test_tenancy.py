@@ -1,9 +1,11 @@
 """The scoping mechanism itself: queries outside a scope fail instead of leaking."""
 
 import pytest
+from django.db import transaction
 
+from core.models import Tenant
+from core.tenancy import TenantScopeError, all_tenants, tenant_scope
 from venues.models import Camera, Venue, Zone
-from venues.tenancy import TenantScopeError, all_tenants, tenant_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +60,58 @@ def test_a_venue_scope_narrows_to_one_venue(world_a):
         assert list(Venue.objects.all()) == [second]
         assert [c.name for c in Camera.objects.all()] == ["Door"]
         assert not Zone.objects.exists()
+
+
+def test_no_way_of_evaluating_runs_outside_a_scope(world_a):
+    """Every path to SQL is guarded, chained copies included: the old `_clone`/`_fetch_all` overrides' cases."""
+    from django.db.models import Count
+
+    made_outside = Venue.objects.filter(name__isnull=False).order_by("pk")
+    evaluations = {
+        "iteration": list,
+        "truth": bool,
+        "slice": lambda qs: qs[0],
+        "get": lambda qs: qs.get(pk=world_a.venue.pk),
+        "values": lambda qs: list(qs.values_list("pk", flat=True)),
+        "iterator": lambda qs: list(qs.iterator()),
+        "count": lambda qs: qs.count(),
+        "exists": lambda qs: qs.exists(),
+        "aggregate": lambda qs: qs.aggregate(n=Count("id")),
+        "in_bulk": lambda qs: qs.in_bulk(),
+        "update": lambda qs: qs.update(name="x"),
+        "delete": lambda qs: qs.delete(),
+        "union": lambda qs: list(qs.union(qs)),
+        "subquery of a model without tenant": lambda qs: list(Tenant.objects.filter(pk__in=qs.values("tenant_id"))),
+    }
+    for name, evaluate in evaluations.items():
+        with pytest.raises(TenantScopeError), transaction.atomic():  # a failed update marks its block for rollback
+            evaluate(made_outside)
+            pytest.fail(f"{name} ran outside a scope")
+    with all_tenants():
+        assert Venue.objects.get(pk=world_a.venue.pk).name == world_a.venue.name  # nothing was written
+
+
+def test_a_queryset_made_outside_binds_as_a_subquery_of_a_scoped_one(world_a, world_b):
+    venues_made_outside = Venue.objects.all()
+    with tenant_scope(world_b.tenant):
+        assert list(Camera.objects.filter(venue__in=venues_made_outside.values("pk"))) == [world_b.camera]
+        with all_tenants():
+            cameras = Camera.objects.filter(venue__in=venues_made_outside.values("pk"))
+            assert set(cameras) == {world_a.camera, world_b.camera}
+
+
+def test_a_declaration_is_never_evaluated_itself_so_no_scope_is_cached_in_it(world_a, world_b):
+    with tenant_scope(world_a.tenant), pytest.raises(TenantScopeError):
+        list(DECLARED_AT_IMPORT)
+    with tenant_scope(world_a.tenant):
+        assert DECLARED_AT_IMPORT.count() == 1  # nothing cached: counted in the scope, on a copy
+
+
+def test_chained_declarations_bind_late_too(world_a, world_b):
+    declared = Camera.objects.filter(name=world_a.camera.name).order_by("pk")
+    for world in (world_a, world_b):
+        with tenant_scope(world.tenant):
+            assert [c.tenant_id for c in declared.all()] in ([], [world.tenant.pk])
+            assert all(c.tenant_id == world.tenant.pk for c in declared.filter(pk__gt=0))
+    with tenant_scope(world_a.tenant, venue=world_a.venue):
+        assert list(declared.all()) == [world_a.camera]

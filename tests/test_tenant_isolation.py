@@ -3,10 +3,10 @@ from django.http import HttpResponse
 from django.test import override_settings
 from django.urls import include, path
 
+from core.tenancy import all_tenants
 from tests.conftest import key_client, session_client
 from tests.isolation import ROUTES, Detail, walk
 from venues.models import Venue
-from venues.tenancy import all_tenants
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("visitors")]
 

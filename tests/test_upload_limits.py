@@ -10,11 +10,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.tenancy import tenant_scope
 from ingest.models import VideoJob
 from tests.asgi_server import asgi_server  # noqa: F401 (fixture)
 from tests.conftest import session_client
 from tests.vision.footage import FOOTAGE_DIR
-from venues.tenancy import tenant_scope
 
 CLIP = (FOOTAGE_DIR / "TUD-Campus" / "TUD-Campus.mp4").read_bytes()  # 298 kB
 

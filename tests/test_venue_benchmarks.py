@@ -5,10 +5,11 @@ from dataclasses import replace
 import pytest
 from django.urls import reverse
 
+from core.models import Membership
+from core.tenancy import tenant_scope
 from tests.conftest import PASSWORD, key_client, page_text, web_client
 from tests.test_analytics import crossing, post, visit
-from venues.models import BenchmarkReference, Membership, Venue
-from venues.tenancy import tenant_scope
+from venues.models import BenchmarkReference, Venue
 
 pytestmark = pytest.mark.django_db
 PERIOD = {"from": "2026-11-20", "to": "2026-11-21"}

@@ -8,15 +8,15 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from core.tenancy import tenant_scope
+from ingest.job_runner import NOBODY_DETECTED, pipeline_for, scene_geometry
 from ingest.models import LineCrossing, VideoJob, Visit, ZoneEvent
 from ingest.signals import footage_stored
-from ingest.video import NOBODY_DETECTED, pipeline_for, scene_geometry
 from ingest.writer import Origin, events_write, job_events_clear
 from tests.conftest import session_client
 from tests.test_alerts import eager_tasks  # noqa: F401 (a fixture)
 from tests.vision.footage import FOOTAGE_DIR, MODEL_DIR
 from venues.models import Camera
-from venues.tenancy import tenant_scope
 from vision.events import LineCrossed, VisitEnded, VisitStarted, ZoneEntered, ZoneExited, ZoneVisit
 from vision.metrics import load_mot
 

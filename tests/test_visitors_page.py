@@ -11,11 +11,11 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from core.models import Membership
+from core.tenancy import tenant_scope
 from reid import views
 from reid.models import Visitor
 from tests.conftest import FIRST_VISIT, PASSWORD, face_embedding, face_visit, web_client
-from venues.models import Membership
-from venues.tenancy import tenant_scope
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("visitors")]
 

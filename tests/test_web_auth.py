@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
+from core.models import Membership
 from tests.conftest import PASSWORD
-from venues.models import Membership
 
 pytestmark = pytest.mark.django_db
 

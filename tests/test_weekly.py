@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 
 from analytics.selectors import weekly
+from core.tenancy import tenant_scope
 from tests.conftest import key_client, session_client
 from tests.test_alerts import people
 from venues.models import Venue
-from venues.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class VenuesConfig(AppConfig):
     name = "venues"
-    verbose_name = "Tenants, venues and cameras"
+    verbose_name = "Venues and cameras"
 
     def ready(self):
         from venues.files import files_deleted_with_rows

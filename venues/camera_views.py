@@ -10,10 +10,10 @@ from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_datetime
 
 from analytics.selectors import count_accuracy
+from core.pages import member_writes, model_form_page, tenant_page
 from ingest.models import CountAudit
 from venues.forms import CameraForm
 from venues.models import Camera, Venue, Zone
-from venues.pages import member_writes, model_form_page, tenant_page
 
 SNAPSHOT_CACHE_SECONDS = 24 * 3600  # the snapshot's address changes with each new snapshot (`Camera.snapshot_url`)
 

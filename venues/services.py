@@ -1,23 +1,13 @@
 import cv2
 import numpy as np
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from venues.models import BenchmarkReference, Camera
-from venues.selectors import SESSION_TENANT_KEY, memberships_of
 
 SNAPSHOT_MAX_WIDTH = 1280
 SNAPSHOT_JPEG_QUALITY = 80
-
-
-def tenant_switch(request, tenant_id) -> None:
-    """Make `tenant_id` the session's tenant; only a tenant the user is a member of."""
-    membership = memberships_of(request.user).filter(tenant_id=tenant_id).first()
-    if membership is None:
-        raise PermissionDenied("You are not a member of that tenant.")
-    request.session[SESSION_TENANT_KEY] = membership.tenant_id
 
 
 def camera_detection_scale_save(camera: Camera, choice: dict, job_id: int) -> None:

@@ -4,9 +4,6 @@ from venues import camera_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("tenants/switch/", views.switch_tenant, name="tenant-switch"),
-    path("api-keys/", views.api_keys_page, name="api-keys-page"),
-    path("api-keys/<int:key_id>/revoke/", views.api_key_revoke_view, name="api-key-revoke-form"),
     path("venues/new/", views.venue_create, name="venue-create"),
     path("venues/<int:venue_id>/edit/", views.venue_edit, name="venue-edit"),
     path(

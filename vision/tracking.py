@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from vision.models import ModelStore, openvino_full_precision
+from vision.weights import ModelStore, openvino_full_precision
 
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels
 

@@ -4,9 +4,9 @@ import pytest
 
 from alerts.models import Alert
 from alerts.services import last_complete_hour
+from core.tenancy import tenant_scope
 from tests.browser.conftest import log_in, screenshot
 from tests.test_alerts import open_daily, people
-from venues.tenancy import tenant_scope
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

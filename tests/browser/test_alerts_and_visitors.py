@@ -4,9 +4,9 @@ import pytest
 
 from alerts.models import Alert, AlertRecipient, AlertRule
 from alerts.services import alert_settings_of
+from core.tenancy import tenant_scope
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import FIRST_VISIT, face_embedding, face_visit
-from venues.tenancy import tenant_scope
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("visitors")]
 

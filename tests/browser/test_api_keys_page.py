@@ -1,11 +1,11 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from core.api_keys import api_key_resolve
+from core.models import ApiKey, Membership
+from core.tenancy import tenant_scope
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import PASSWORD
-from venues.api_keys import api_key_resolve
-from venues.models import ApiKey, Membership
-from venues.tenancy import tenant_scope
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,11 +3,11 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from core.tenancy import tenant_scope
 from tests.browser.conftest import log_in, screenshot
 from tests.test_camera_setup import first_frame
 from venues.models import CountingLine, Zone
 from venues.services import camera_snapshot_save
-from venues.tenancy import tenant_scope
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,10 +6,10 @@ from playwright.sync_api import expect
 
 from analytics.periods import Period
 from analytics.selectors import overview
+from core.tenancy import tenant_scope
 from tests.browser.conftest import log_in, screenshot
 from tests.test_video_jobs import CAMPUS
 from venues.models import Venue
-from venues.tenancy import tenant_scope
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

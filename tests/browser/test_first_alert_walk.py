@@ -11,10 +11,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from core.models import Membership, Tenant
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import PASSWORD, celery_beat, outbox_messages
 from tests.test_video_jobs import CAMPUS
-from venues.models import Membership, Tenant
 from venues.validators import WEEKDAYS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

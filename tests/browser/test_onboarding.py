@@ -7,11 +7,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from core.models import Membership, Tenant
+from core.tenancy import tenant_scope
 from ingest.models import Sale
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import PASSWORD
-from venues.models import Camera, Membership, Tenant, Venue
-from venues.tenancy import tenant_scope
+from venues.models import Camera, Venue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

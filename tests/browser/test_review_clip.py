@@ -7,13 +7,13 @@ import pytest
 from django.core.files import File
 from playwright.sync_api import expect
 
+from core.tenancy import tenant_scope
+from ingest.job_runner import video_job_run
 from ingest.models import LineCrossing, ReviewClip, VideoJob
 from ingest.services import video_job_create
-from ingest.video import video_job_run
 from tests.browser.conftest import log_in, screenshot
 from tests.test_video_jobs import CAMPUS
 from tests.vision.footage import MODEL_DIR
-from venues.tenancy import tenant_scope
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -2,7 +2,7 @@ import numpy as np
 import openvino as ov
 import openvino.opset13 as ops
 
-from vision.models import openvino_full_precision
+from vision.weights import openvino_full_precision
 
 
 def _tiny_model() -> ov.Model:

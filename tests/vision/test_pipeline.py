@@ -11,12 +11,12 @@ from vision.events import LineCrossed, VisitEnded, VisitStarted, ZoneEntered, Zo
 from vision.faces import FaceAnalyzer, TrackFaceSampler
 from vision.geometry import Line, SceneGeometry, Zone
 from vision.metrics import counts_from_positions, evaluate, load_mot, mot_feet
-from vision.models import ModelStore, ultralytics_offline
 from vision.pipeline import Pipeline
 from vision.scale import AutoScaledTracker
 from vision.sources import ImageFolderSource, VideoFileSource
 from vision.store_footage import store_sequence_write
 from vision.tracking import TrackerConfig, tracker_factory
+from vision.weights import ModelStore, ultralytics_offline
 
 CACHE_DIR = Path(__file__).resolve().parents[2] / ".cache" / "vision"
 START = datetime(2026, 11, 20, 17, 30, tzinfo=UTC)

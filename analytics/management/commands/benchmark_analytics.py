@@ -19,9 +19,10 @@ from django.core.management.base import BaseCommand
 
 from analytics.api import ANSWERS
 from analytics.benchmarking import free_port, server_start
-from venues.api_keys import api_key_create
-from venues.models import ApiKey, Camera, CountingLine, Tenant, Venue, Zone
-from venues.tenancy import all_tenants, tenant_scope
+from core.api_keys import api_key_create
+from core.models import ApiKey, Tenant
+from core.tenancy import all_tenants, tenant_scope
+from venues.models import Camera, CountingLine, Venue, Zone
 
 BATCH = 2000
 

@@ -19,10 +19,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from analytics.benchmarking import free_port, server_start
+from core.api_keys import api_key_create
+from core.models import ApiKey, Tenant
+from core.tenancy import all_tenants, tenant_scope
 from ingest.live import message_publish
-from venues.api_keys import api_key_create
-from venues.models import ApiKey, Tenant, Venue
-from venues.tenancy import all_tenants, tenant_scope
+from venues.models import Venue
 
 
 def _process_figures(pid: int) -> dict:

@@ -19,7 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ingest.video import build_pipeline
+from ingest.job_runner import build_pipeline
 from venues.models import Camera
 from vision.events import Event
 from vision.geometry import Line, SceneGeometry, Zone
@@ -35,9 +35,9 @@ from vision.metrics import (
     people_per_frame_error,
     people_present,
 )
-from vision.models import ModelStore, ultralytics_offline
 from vision.sources import Frame, SourceError
 from vision.store_footage import sequence_source
+from vision.weights import ModelStore, ultralytics_offline
 
 # A store-like geometry for the run: the lower half of the frame as a zone, a counting line down the middle.
 BENCH_LINE = Line("door", (0.5, 0.0), (0.5, 1.0), "left")

@@ -5,12 +5,12 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
+from core.tenancy import all_tenants, tenant_scope
+from ingest.job_runner import video_job_run
 from ingest.models import VideoJob
 from ingest.serializers import validate_video_url
 from ingest.services import venue_local, video_job_create
-from ingest.video import video_job_run
 from venues.models import Camera, Venue
-from venues.tenancy import all_tenants, tenant_scope
 
 
 class Command(BaseCommand):

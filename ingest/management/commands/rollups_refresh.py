@@ -3,10 +3,10 @@ rollup figure (such as occupancy), so that past hours answer it too. Safe to rep
 
 from django.core.management.base import BaseCommand
 
+from core.tenancy import all_tenants, tenant_scope
 from ingest.models import VenueHour
 from ingest.rollups import hours_refresh
 from venues.models import Venue
-from venues.tenancy import all_tenants, tenant_scope
 
 HOURS_PER_REFRESH = 200  # hours recomputed in one transaction
 

@@ -31,11 +31,12 @@ from django.utils import timezone
 from pgvector.psycopg.vector import register_vector_info
 from psycopg.types import TypeInfo
 
+from core.models import Tenant
+from core.tenancy import all_tenants, tenant_scope
 from reid.calibration import open_set_grid, open_set_rates, open_set_table, pair_distances
 from reid.management.commands.reid_calibrate import photo_embeddings
 from reid.matching import nearest_sample_sql, nearest_visitors, vector_literal, visitor_match
-from venues.models import Tenant, Venue
-from venues.tenancy import all_tenants, tenant_scope
+from venues.models import Venue
 from vision.faces import FaceAnalyzer
 
 SLUG = "benchmark-reid-synthetic"

@@ -3,9 +3,9 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 
-from venues.api_keys import ApiKeyError, api_key_resolve
-from venues.tenancy import scope_activate
-from venues.throttling import FailedApiKeyThrottle
+from core.api_keys import ApiKeyError, api_key_resolve
+from core.tenancy import scope_activate
+from core.throttling import FailedApiKeyThrottle
 
 KEYWORD = "Api-Key"
 

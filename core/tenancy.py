@@ -5,18 +5,25 @@ Each tenant-owned model uses `TenantManager` as its default manager. Its queryse
 the session or the key, never from the request body), by `tenant_scope(tenant)` in tasks and commands,
 or widened on purpose by `all_tenants()` for the admin and for fan-out jobs.
 
-A queryset built with no active scope cannot be evaluated: it raises `TenantScopeError` instead of
-returning another tenant's rows. Building one is allowed, so that class-level declarations such as
-`queryset = Venue.objects.all()` import cleanly; they bind late: a copy made inside a scope (DRF calls
-`.all()` on them per request) is filtered by that scope.
+A query with no active scope cannot run: it raises `TenantScopeError` instead of returning another
+tenant's rows. Building one is allowed, so that class-level declarations such as
+`queryset = Venue.objects.all()` import cleanly; they bind late: a queryset made outside any scope carries
+`ActiveScopeCondition`, a filter that takes the scope active when its SQL is compiled, so the copy a request
+makes (DRF and form fields call `.all()` on them per use) is filtered by that request's scope. The declaration
+itself is never evaluated, so no tenant's rows are cached in an object every request shares.
+
+Only public Django APIs are used (a manager's `get_queryset` and a query expression's `as_sql`), the pattern
+of PostHog's team scoping, plus the evaluation-time binding above.
 """
 
 from __future__ import annotations
 
+import weakref
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.core.exceptions import FullResultSet
 from django.db import models
 
 
@@ -36,10 +43,6 @@ class Scope:
 
 
 _current: ContextVar[Scope | None] = ContextVar("tenant_scope", default=None)
-
-
-def current_scope() -> Scope | None:
-    return _current.get()
 
 
 @contextmanager
@@ -81,63 +84,62 @@ def _scope_filter(model, scope: Scope) -> dict:
     return lookups
 
 
-class TenantQuerySet(models.QuerySet):
-    _unscoped_model: str | None = None  # set while no scope has been applied
+class ActiveScopeCondition(models.Expression):
+    """The tenant (and venue) filter of a queryset made outside any scope, filled in from the scope that is
+    active when its SQL is compiled: with none, or for the declaration itself, the query raises."""
 
-    def _clone(self):
-        clone = super()._clone()
-        if self._unscoped_model:
-            scope = _current.get()
-            if scope is None or not scope.active:
-                clone._unscoped_model = self._unscoped_model
-            elif not scope.all_tenants:
-                clone.query.add_q(models.Q(**_scope_filter(self.model, scope)))
-        return clone
+    conditional = True
+    output_field = models.BooleanField()
 
-    def _check_scope(self) -> None:
-        if self._unscoped_model:
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.tenant = models.F("tenant_id")
+        self.venue = models.F(model.venue_lookup) if model.venue_lookup else None
+        self.declaration = None
+
+    def get_source_expressions(self):
+        return [self.tenant, self.venue]
+
+    def set_source_expressions(self, exprs):
+        self.tenant, self.venue = exprs
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        resolved = super().resolve_expression(query, *args, **kwargs)
+        if resolved.declaration is None:  # the query the manager made: its copies run, never it
+            resolved.declaration = weakref.ref(query)
+        return resolved
+
+    def as_sql(self, compiler, connection):
+        scope = _current.get()
+        if scope is None or not scope.active:
             raise TenantScopeError(
-                f"{self._unscoped_model} was queried outside a tenant scope; use tenant_scope() or all_tenants()"
+                f"{self.model.__name__} was queried outside a tenant scope; use tenant_scope() or all_tenants()"
             )
-
-    def _fetch_all(self):
-        self._check_scope()
-        super()._fetch_all()
-
-    def iterator(self, *args, **kwargs):
-        self._check_scope()
-        return super().iterator(*args, **kwargs)
-
-    def count(self):
-        self._check_scope()
-        return super().count()
-
-    def exists(self):
-        self._check_scope()
-        return super().exists()
-
-    def aggregate(self, *args, **kwargs):
-        self._check_scope()
-        return super().aggregate(*args, **kwargs)
-
-    def update(self, **kwargs):
-        self._check_scope()
-        return super().update(**kwargs)
-
-    def delete(self):
-        self._check_scope()
-        return super().delete()
+        if self.declaration is not None and self.declaration() is compiler.query:
+            raise TenantScopeError(
+                f"a {self.model.__name__} queryset made outside any scope was evaluated itself; "
+                "evaluate a copy (.all()) so that no scope's rows are cached in it"
+            )
+        if scope.all_tenants:
+            raise FullResultSet  # no condition: every row
+        sql, params = compiler.compile(self.tenant)
+        conditions, params = [f"{sql} = %s"], [*params, scope.tenant_id]
+        if scope.venue_id is not None and self.venue is not None:
+            sql, venue_params = compiler.compile(self.venue)
+            conditions.append(f"{sql} = %s")
+            params += [*venue_params, scope.venue_id]
+        return "(" + " AND ".join(conditions) + ")", params
 
 
-class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
-    """Filters by the active scope when the queryset is created (see the module docstring)."""
+class TenantManager(models.Manager):
+    """Filters by the active scope when the queryset is made, or, made with none, when it is evaluated."""
 
     def get_queryset(self):
         queryset = super().get_queryset()
         scope = _current.get()
         if scope is None or not scope.active:
-            queryset._unscoped_model = self.model.__name__
-            return queryset
+            return queryset.filter(ActiveScopeCondition(self.model))
         if scope.all_tenants:
             return queryset
         return queryset.filter(**_scope_filter(self.model, scope))
@@ -146,7 +148,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
 class TenantOwned(models.Model):
     """Base of every tenant-owned model: carries its tenant and is queried through `TenantManager`."""
 
-    tenant = models.ForeignKey("venues.Tenant", on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey("core.Tenant", on_delete=models.CASCADE, related_name="+")
 
     # The field that ties a row to a venue, used to narrow venue-limited API keys; None: tenant-wide.
     venue_lookup: str | None = "venue_id"

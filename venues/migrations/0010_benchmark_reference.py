@@ -7,7 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('venues', '0008_apikey_scope'),
+        ('core', '0001_initial'),
+        ('venues', '0009_tenants_move_to_core'),
     ]
 
     operations = [
@@ -20,7 +21,7 @@ class Migration(migrations.Migration):
                 ('value', models.FloatField()),
                 ('source', models.CharField(blank=True, help_text="Where the figure comes from, e.g. 'our 2025 average'.", max_length=200)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='venues.tenant')),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.tenant')),
             ],
             options={
                 'ordering': ['venue_type', 'figure'],

@@ -8,10 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from core.models import Membership, Tenant
+from core.tenancy import all_tenants, tenant_scope
 from ingest.models import VideoJob
 from venues.hours import open_at
-from venues.models import Camera, CountingLine, Membership, Tenant, Venue, Zone
-from venues.tenancy import all_tenants, tenant_scope
+from venues.models import Camera, CountingLine, Venue, Zone
 
 DEMO_FOOTAGE_MINUTES = 10  # the store is open this long from the footage's start (the clip is seconds long)
 

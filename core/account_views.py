@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 
-from venues.throttling import PasswordResetAccountThrottle, PasswordResetAddressThrottle, client_address
+from core.throttling import PasswordResetAccountThrottle, PasswordResetAddressThrottle, client_address
 
 logger = logging.getLogger(__name__)
 RESET_THROTTLES = (PasswordResetAddressThrottle, PasswordResetAccountThrottle)

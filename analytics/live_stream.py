@@ -26,9 +26,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.renderers import own_bytes_renderer
 from ingest.live import occupancy_from, occupancy_ranges, stream_key
 from venues.models import Venue
-from venues.renderers import own_bytes_renderer
 
 logger = logging.getLogger(__name__)
 EVENT_ID = re.compile(r"^\d{1,20}-\d{1,20}$")

@@ -2,7 +2,7 @@
 
 Every API request counts against its API key, its signed-in user, or (neither) its client address. Failed API-key
 attempts and password-reset emails have their own, stricter limits, checked where they happen
-(`ApiKeyAuthentication`, `venues.account_views.PasswordResetView`). Rates: REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].
+(`ApiKeyAuthentication`, `core.account_views.PasswordResetView`). Rates: REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].
 """
 
 import hashlib
@@ -14,7 +14,7 @@ from redis.exceptions import RedisError
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
-from venues.models import ApiKey
+from core.models import ApiKey
 
 logger = logging.getLogger(__name__)
 

@@ -21,24 +21,25 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.models import Tenant
+from core.tenancy import all_tenants
 from ingest.models import VideoJob
 from ingest.services import review_clip_save
 from ingest.signals import footage_stored
 from ingest.writer import Origin, events_write, job_events_clear
-from venues.models import Camera, Tenant
+from venues.models import Camera
 from venues.services import camera_detection_scale_save, camera_snapshot_save
-from venues.tenancy import all_tenants
 from vision.annotate import faces_blur
 from vision.clips import ReviewClipRecorder
 from vision.egress import address_policy
 from vision.events import Event, VisitEnded
 from vision.faces import FACE_PX_NEEDED, FACE_SHARE_OF_HEIGHT, FaceAnalyzer, TrackFaceSampler
 from vision.geometry import Line, SceneGeometry, Zone
-from vision.models import ModelStore, ultralytics_offline
 from vision.pipeline import Pipeline, PipelineConfig, Progress
 from vision.scale import AutoScaledTracker, ScaleChoice, override_choice, scale_for
 from vision.sources import DownloadLimits, Frame, SourceError, StreamSource, VideoFileSource, download_video
 from vision.tracking import TrackerConfig, tracker_factory
+from vision.weights import ModelStore, ultralytics_offline
 
 logger = logging.getLogger(__name__)
 STREAM_FLUSH_SECONDS = 1.0

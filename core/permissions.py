@@ -1,7 +1,7 @@
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from venues.models import ApiKey, Membership
+from core.models import ApiKey, Membership
 
 WRITER_ROLES = {Membership.Role.OWNER, Membership.Role.ANALYST}
 INGEST_ROUTES = frozenset({"edge-events", "sales-list", "sales-csv"})  # where an `ingest` key may POST

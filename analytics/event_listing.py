@@ -7,8 +7,8 @@ import io
 import json
 from collections.abc import Iterator
 
+from core.tenancy import tenant_scope
 from ingest.models import LineCrossing, QueueEvent, Visit, ZoneEvent
-from venues.tenancy import tenant_scope
 
 # Per event type: its model and the columns given (a column may follow a relation: "zone__name").
 EVENT_TYPES = {

@@ -1,5 +1,5 @@
-from venues.selectors import session_membership
-from venues.tenancy import request_scope, scope_activate
+from core.selectors import session_membership
+from core.tenancy import request_scope, scope_activate
 
 
 class TenantMiddleware:

@@ -1,4 +1,4 @@
-from venues.models import Membership
+from core.models import Membership
 
 SESSION_TENANT_KEY = "tenant_id"
 

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, get_random_string
 
-from venues.models import ApiKey
-from venues.tenancy import all_tenants
+from core.models import ApiKey
+from core.tenancy import all_tenants
 
 PREFIX_LENGTH = 8
 SECRET_LENGTH = 32

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from venues.permissions import WRITER_ROLES
+from core.permissions import WRITER_ROLES
 
 
 def tenant_page(view):
@@ -19,7 +19,7 @@ def tenant_page(view):
     @wraps(view)
     def page(request, *args, **kwargs):
         if request.tenant is None:
-            return render(request, "venues/no_tenant.html", status=403)
+            return render(request, "core/no_tenant.html", status=403)
         return view(request, *args, **kwargs)
 
     return page

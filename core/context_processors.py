@@ -1,5 +1,5 @@
-from venues.pages import member_writes
-from venues.selectors import memberships_of
+from core.pages import member_writes
+from core.selectors import memberships_of
 
 
 def tenant(request):
