@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -17,7 +18,6 @@ from django.db import connection, transaction
 from ingest import live
 from ingest.models import LineCrossing, QueueEvent, Visit, ZoneEvent
 from ingest.rollups import hours_refresh, moments_spanned
-from reid.matching import visitor_identify
 from venues.models import Venue
 from vision.events import (
     Event,
@@ -177,14 +177,27 @@ def rows_write(venue, rows: Rows) -> Written:
     return Written(accepted=len(rows) - duplicates, duplicates=duplicates)
 
 
+# How a finished visit's face finds its visitor: (venue, embedding, model, visit start, visit key) -> the visitor or
+# None. Registered by the reid app when it is ready (`reid.matching.visitor_identify`), so that the writer imports
+# nothing of reid while reid's services call the writer.
+_visitor_identify: Callable | None = None
+
+
+def visitor_identify_register(identify: Callable) -> None:
+    global _visitor_identify
+    _visitor_identify = identify
+
+
 def _visitors_identify(venue, visits: list[Visit], faces: dict[str, Face]) -> None:
-    """Link each completed visit with a face to its visitor (see `reid.matching`); a staff member's visit is
-    tagged staff."""
+    """Link each completed visit with a face to its visitor (the registered matching); a staff member's visit is
+    tagged staff. Without a registered matching (the reid app not installed) faces link to nobody."""
+    if _visitor_identify is None:
+        return
     for visit in visits:
         face = faces.get(visit.key)
         if not (visit.ended_at and face):
             continue
-        if visitor := visitor_identify(venue, face.embedding, face.model, visit.at, visit.key):
+        if visitor := _visitor_identify(venue, face.embedding, face.model, visit.at, visit.key):
             visit.visitor_id, visit.staff = visitor.pk, visitor.staff
 
 
