@@ -19,7 +19,12 @@ def free_port() -> int:
 def server_start(arguments: list[str], port: int) -> subprocess.Popen:
     """`python -m <arguments>` (gunicorn, uvicorn) on this database, once it accepts connections on `port`."""
     # as deployed (no per-query recording of DEBUG), over plain HTTP on the loopback
-    env = {**os.environ, "DATABASE_NAME": connection.settings_dict["NAME"], "DJANGO_DEBUG": "false", "DJANGO_HTTPS": "false"}
+    env = {
+        **os.environ,
+        "DATABASE_NAME": connection.settings_dict["NAME"],
+        "DJANGO_DEBUG": "false",
+        "DJANGO_HTTPS": "false",
+    }
     server = subprocess.Popen([sys.executable, "-m", *arguments], cwd=settings.BASE_DIR, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 
 from venues.models import Camera, CountingLine, Venue, Zone
 from venues.tenancy import TenantManager, TenantOwned, current_scope
@@ -282,6 +283,7 @@ class PendingHour(TenantOwned):
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
     hour_start = models.DateTimeField()
     version = models.PositiveBigIntegerField(default=1)
+    marked_at = models.DateTimeField(db_default=Now(), help_text="When it was first marked since its last rebuild.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["venue", "hour_start"], name="pendinghour_unique")]

@@ -4,10 +4,10 @@ Recomputing an hour from its rows (rather than adding to counters) keeps the rol
 write did: new rows, duplicates ignored, a visit completed, a job's events replaced. An hour is a clock hour
 in the venue's time zone; `hour_start` is its start as an instant.
 
-A write of events only marks its hours pending (`hours_pend`, in its transaction) and then, if no other
-rebuild of the venue is running, rebuilds the venue's pending hours itself (`pending_hours_refresh`); if one
-is running, that one picks them up. So writes that come together are rebuilt together, an hour touched by
-several of them once, and a write never waits for another's rebuild. Whoever reads the rollups (through
+A write of events only marks its hours pending (`hours_pend`, in its transaction). Once an hour has been
+pending `SETTLE_SECONDS`, the next write that finds no rebuild of the venue running rebuilds all the venue's
+pending hours (`written_hours_refresh`): writes that come together are rebuilt together, an hour touched by
+several of them once, and no write waits for another's rebuild. Whoever reads the rollups (through
 `RollupManager`) first rebuilds what is still pending, so answers always count every stored event.
 
 Durations (visits, dwell, queue waits) are kept as histograms `{bucket: count}` with geometric buckets
@@ -17,9 +17,9 @@ half a bucket (about 7 %), without reading the events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import logging
 import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import OperationalError, connection, transaction
@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 _ROLLUP_LOCK = 7301  # pg_advisory_xact_lock class: one rebuild per venue at a time
 HOURS_PER_ROUND = 24  # pending hours a writer rebuilds in one transaction
-WRITER_REFRESH_SECONDS = 2.0  # a writer that rebuilds others' hours too stops starting rounds after this long
+SETTLE_SECONDS = 0.5  # a writer rebuilds pending hours once one has waited this long: writes meanwhile join in
+WRITER_REFRESH_SECONDS = 2.0  # and stops starting rounds after this long
 BUCKET_RATIO = 1.15  # bucket i holds durations in [1.15^i, 1.15^(i+1)) seconds; bucket 0 also holds 0-1 s
 
 
@@ -363,7 +364,16 @@ INSERT INTO ingest_pendinghour (tenant_id, venue_id, hour_start, version)
 SELECT %(tenant)s, %(venue)s, hour_start, 1
 FROM (SELECT DISTINCT {_LOCAL_HOUR.format(column="m")} AS hour_start FROM unnest(%(moments)s::timestamptz[]) AS m) hours
 ORDER BY hour_start  -- writes lock the rows of their hours in one order: never a deadlock between them
-ON CONFLICT (venue_id, hour_start) DO UPDATE SET version = ingest_pendinghour.version + 1
+ON CONFLICT (venue_id, hour_start) DO UPDATE SET version = ingest_pendinghour.version + 1  -- marked_at kept
+"""
+
+_PENDING = """
+SELECT hour_start, version FROM ingest_pendinghour
+WHERE venue_id = %(venue)s AND EXISTS (
+    SELECT FROM ingest_pendinghour WHERE venue_id = %(venue)s
+        AND marked_at <= clock_timestamp() - make_interval(secs => %(settled)s)
+)
+ORDER BY hour_start LIMIT %(limit)s
 """
 
 _UNPEND = """
@@ -380,21 +390,20 @@ def hours_pend(venue, moments: Iterable[datetime]) -> None:
     moments = list(moments)
     if moments:
         with connection.cursor() as cursor:
-            cursor.execute(_PEND, {"tenant": venue.tenant_id, "venue": venue.pk, "tz": venue.time_zone, "moments": moments})
+            cursor.execute(
+                _PEND, {"tenant": venue.tenant_id, "venue": venue.pk, "tz": venue.time_zone, "moments": moments}
+            )
 
 
-def pending_hours_refresh(venue, *, wait: bool, limit: int | None = None) -> int | None:
+def pending_hours_refresh(venue, *, wait: bool, limit: int | None = None, settled: float = 0) -> int | None:
     """Rebuild the venue's pending hours (the oldest `limit` of them) in one transaction, and with them the hours
     their visits and stays were open in; how many were pending. Without `wait`, None if another rebuild of the
-    venue is running."""
+    venue is running. With `settled`, nothing is done until some hour has been pending that many seconds."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SELECT pg_{'' if wait else 'try_'}advisory_xact_lock(%s, %s)", [_ROLLUP_LOCK, venue.pk])
         if not wait and not cursor.fetchone()[0]:
             return None
-        cursor.execute(
-            "SELECT hour_start, version FROM ingest_pendinghour WHERE venue_id = %s ORDER BY hour_start LIMIT %s",
-            [venue.pk, limit],
-        )
+        cursor.execute(_PENDING, {"venue": venue.pk, "limit": limit, "settled": settled})
         pending = cursor.fetchall()
         if pending:
             hours_refresh(venue, [hour for hour, _ in pending])
@@ -405,17 +414,16 @@ def pending_hours_refresh(venue, *, wait: bool, limit: int | None = None) -> int
 
 
 def written_hours_refresh(venue) -> None:
-    """After a write has committed: rebuild the venue's pending hours in rounds, unless another rebuild of the venue
-    is running. That one picks them up, because every rebuilder looks again after releasing the lock: a write that
-    found the lock taken had marked its hours before. Stops starting rounds after `WRITER_REFRESH_SECONDS`; what
-    is left then is rebuilt by the next write or read."""
+    """After a write has committed: rebuild the venue's pending hours in rounds, once some have waited
+    `SETTLE_SECONDS` (the writes meanwhile join the round) and unless another rebuild of the venue is running.
+    Stops starting rounds after `WRITER_REFRESH_SECONDS`. Hours left pending are rebuilt by a later write or
+    by the next reader (`RollupManager`)."""
     deadline = time.monotonic() + WRITER_REFRESH_SECONDS
     try:
-        while time.monotonic() < deadline:
-            rebuilt = pending_hours_refresh(venue, wait=False, limit=HOURS_PER_ROUND)
-            if rebuilt is None or not (rebuilt or PendingHour.objects.filter(venue_id=venue.pk).exists()):
+        while pending_hours_refresh(venue, wait=False, limit=HOURS_PER_ROUND, settled=SETTLE_SECONDS):
+            if time.monotonic() > deadline:
                 return
-    except OperationalError as error:  # the events are stored and their hours still pending: the next rebuild's
+    except OperationalError as error:  # the events are stored and their hours still pending: a later rebuild's
         logger.warning("rollups of venue %s left pending: %s", venue.pk, error)
 
 
