@@ -18,7 +18,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from analytics.api import ANSWERS
-from analytics.benchmarking import free_port, server_start
+from analytics.benchmarking import cpu_seconds, free_port, server_processes, server_start
 from ingest.models import PendingHour
 from ingest.rollups import pending_hours_refresh_in_scope
 from venues.api_keys import api_key_create
@@ -48,7 +48,7 @@ class Command(BaseCommand):
         port = free_port()
         server = self._serve(port, workers)
         try:
-            stored, ingest = self._ingest(port, key, venue, geometry, events, days, clients)
+            stored, ingest = self._ingest(server, port, key, venue, geometry, events, days, clients)
             latencies = self._latencies(port, key, venue, days, requests)
         finally:
             server.terminate()
@@ -64,6 +64,10 @@ class Command(BaseCommand):
             "endpoints": latencies,
         }
         self.stdout.write(f"SYNTHETIC data: {stored:,} events over {days} days, posted in batches of {BATCH}")
+        self.stdout.write(
+            f"  server CPU per batch of {BATCH:,}: {ingest['server_cpu_ms_per_2000_events']:,} ms"
+            " (web workers and PostgreSQL: Redis and the posting client are left out)"
+        )
         self.stdout.write(
             f"  ingest through the HTTP API: {ingest['ingest_events_per_s']:,} events/s with the rollups rebuilt"
             f" ({ingest['answered_events_per_s']:,} events/s answered; then {ingest['hours_left_pending']} hours left"
@@ -130,8 +134,9 @@ class Command(BaseCommand):
         if batch:
             yield batch
 
-    def _ingest(self, port, key, venue, geometry, total, days, clients) -> tuple[int, dict]:
-        """Events stored, and the rate until every write was answered and its rollups rebuilt."""
+    def _ingest(self, server, port, key, venue, geometry, total, days, clients) -> tuple[int, dict]:
+        """Events stored, the rate until every write was answered and its rollups rebuilt, and the server's CPU time
+        per batch (web workers and PostgreSQL, whatever else runs on the machine)."""
         headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json"}
         bodies = [
             json.dumps({"device": "synthetic", "venue": venue.pk, "events": b})
@@ -150,6 +155,8 @@ class Command(BaseCommand):
                 raise RuntimeError(f"ingest answered {response.status}: {content[:500]!r}")
             posted.append(json.loads(content)["accepted"])
 
+        processes = server_processes(server)  # its web workers and PostgreSQL's
+        cpu = cpu_seconds(processes)
         clock = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             list(pool.map(post, bodies))
@@ -158,7 +165,9 @@ class Command(BaseCommand):
             left = PendingHour.objects.count()
             pending_hours_refresh_in_scope()
         seconds = time.perf_counter() - clock
+        cpu = cpu_seconds(processes) - cpu
         return sum(posted), {
+            "server_cpu_ms_per_2000_events": round(cpu * 1000 * 2000 / sum(posted), 1),
             "ingest_events_per_s": round(sum(posted) / seconds),
             "answered_events_per_s": round(sum(posted) / answered),
             "hours_left_pending": left,
