@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models.functions import Now
 
 from venues.models import Camera, CountingLine, Venue, Zone
-from venues.tenancy import TenantManager, TenantOwned, current_scope
+from venues.tenancy import TenantManager, TenantOwned
 
 
 class VideoJob(TenantOwned):
@@ -266,11 +266,9 @@ class RollupManager(TenantManager):
     are rebuilt first, so that every answer counts every stored event, whoever reads them."""
 
     def get_queryset(self):
-        scope = current_scope()
-        if scope is not None and scope.active:
-            from ingest.rollups import pending_hours_refresh_in_scope  # the rollups import these models
+        from ingest.rollups import pending_hours_refresh_in_scope  # the rollups import these models
 
-            pending_hours_refresh_in_scope()
+        pending_hours_refresh_in_scope()
         return super().get_queryset()
 
 

@@ -26,6 +26,7 @@ from django.db import OperationalError, connection, transaction
 
 from ingest.models import CameraHour, DemographicHour, PendingHour, VenueHour, VisitorHour, ZoneHour
 from venues.models import CountingLine, Venue
+from venues.tenancy import current_scope
 
 logger = logging.getLogger(__name__)
 
@@ -428,7 +429,11 @@ def written_hours_refresh(venue) -> None:
 
 
 def pending_hours_refresh_in_scope() -> None:
-    """Rebuild the pending hours of every venue of the current scope (readers: see `RollupManager`)."""
+    """Rebuild the pending hours of every venue of the current tenant scope, if one is active: every reader of the
+    rollups calls this first (`RollupManager` does, for reads through the models)."""
+    scope = current_scope()
+    if scope is None or not scope.active:
+        return
     venue_ids = set(PendingHour.objects.values_list("venue_id", flat=True).distinct())
     for venue in Venue.objects.filter(pk__in=venue_ids) if venue_ids else ():
         pending_hours_refresh(venue, wait=True)
