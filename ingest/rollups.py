@@ -184,8 +184,8 @@ WITH stays AS (
            coalesce(sum(dwell_seconds), 0) AS dwell_seconds, coalesce(sum(score), 0) AS engagement_score_sum,
            count(score) AS engagement_scored
     FROM (
-        SELECT z.*, (SELECT engagement_score FROM ingest_visit v WHERE v.tenant_id = %(tenant)s AND v.key = z.visit_key)
-               AS score
+        SELECT z.*, (SELECT engagement_score FROM ingest_visit v WHERE v.tenant_id = %(tenant)s AND v.key = z.visit_key
+                     AND v.visit_key = z.visit_key) AS score  -- (a visit's own key): whichever index, one lookup
         FROM ingest_zoneevent z WHERE {_CUSTOMERS_IN_RANGE} AND kind = 'exited'
         OFFSET 0  -- the score found once per stay, not once per aggregate that reads it
     ) exits GROUP BY 1, 2
@@ -308,7 +308,7 @@ SELECT v.at, v.at FROM (SELECT venue_id, at FROM ingest_sale WHERE {_IN_RANGE}) 
 JOIN ingest_zoneevent z ON z.venue_id = s.venue_id AND z.kind = 'exited' AND NOT z.staff
     AND z.at >= s.at - interval '{SALE_LINK_SECONDS} seconds' AND z.at <= s.at + interval '{MAX_VISIT_HOURS} hours'
     AND z.at - make_interval(secs => z.dwell_seconds) <= s.at
-JOIN ingest_visit v ON v.tenant_id = z.tenant_id AND v.key = z.visit_key
+JOIN ingest_visit v ON v.tenant_id = z.tenant_id AND v.key = z.visit_key AND v.visit_key = z.visit_key
 ) spans, LATERAL (SELECT generate_series(since, until, interval '1 hour') UNION ALL SELECT until) AS moments (moment)
 """
 
