@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import OperationalError, connection, transaction
 
@@ -388,7 +388,9 @@ DELETE FROM ingest_pendinghour WHERE id IN (
 
 def hours_pend(venue, moments: Iterable[datetime]) -> None:
     """Mark the venue's local hours that contain `moments` as pending a rebuild (in the caller's transaction)."""
-    moments = list(moments)
+    # sent as the quarter hours (in UTC) they fall in, a few per batch: every time zone's hours start at one
+    moments = list({utc.replace(minute=utc.minute // 15 * 15, second=0, microsecond=0)
+                    for utc in (moment.astimezone(UTC) for moment in moments)})  # fmt: skip
     if moments:
         with connection.cursor() as cursor:
             cursor.execute(
