@@ -426,7 +426,7 @@ def written_hours_refresh(venue) -> None:
         while pending_hours_refresh(venue, wait=False, limit=HOURS_PER_ROUND, settled=SETTLE_SECONDS):
             if time.monotonic() > deadline:
                 return
-    except OperationalError as error:  # the events are stored and their hours still pending: a later rebuild's
+    except OperationalError as error:  # the events are stored, their hours still pending: a later rebuild takes them
         logger.warning("rollups of venue %s left pending: %s", venue.pk, error)
 
 
