@@ -21,7 +21,7 @@ from analytics.faces import faces_missing
 from analytics.periods import Period
 from analytics.visitors import unique_visitors
 from ingest.models import CameraHour, CountAudit, DemographicHour, VenueHour, ZoneHour
-from ingest.rollups import histogram_percentile
+from ingest.rollups import histogram_percentile, pending_hours_refresh_in_scope
 from venues.models import BenchmarkReference, Camera, CountingLine, Zone
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -65,6 +65,7 @@ class Totals:
 def summed_histograms(model, field: str, venue, period: Period, key: str | None = None) -> dict:
     """Rollup histograms added up in the database: {bucket: count}, or {key value: {bucket: count}}."""
     group = f"{key}, " if key else ""
+    pending_hours_refresh_in_scope()  # read in SQL, not through the model's RollupManager
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {group}bucket, sum(n::int) FROM {model._meta.db_table}, jsonb_each_text({field}) AS h(bucket, n) "

@@ -20,6 +20,7 @@ from analytics.faces import faces_missing
 from analytics.periods import Period
 from core.validators import LOYALTY_TIERS
 from ingest.models import Visit, ZoneEvent
+from ingest.rollups import pending_hours_refresh_in_scope
 from reid.models import UncertainMatch
 
 FREQUENCY_BUCKETS = ((1, "1"), (2, "2"), (3, "3"), (4, "4-5"), (6, "6-9"), (10, "10+"))  # visit days per visitor
@@ -52,6 +53,7 @@ GROUP BY visitor_id HAVING count(*) FILTER (WHERE hour_start >= %(start)s) > 0
 
 def unique_visitors(venue, period: Period) -> int:
     """People in the period: each recognised visitor once, each visit without a recognised face once."""
+    pending_hours_refresh_in_scope()  # read in SQL, not through the model's RollupManager
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {_PEOPLE} FROM ({_PEOPLE_HOURS}) hours",
@@ -84,6 +86,7 @@ def returning_visitors(venue, period: Period) -> dict:
         "end": period.end, "since": min(since, period.start),
     }  # fmt: skip
     day, week = "day", "date_trunc('week', day)::date"
+    pending_hours_refresh_in_scope()  # read in SQL, not through the model's RollupManager
     with connection.cursor() as cursor:
         cursor.execute(_NEW_AND_RETURNING.format(bucket="%(first)s::date", group=""), {**params, "first": period.first})
         total = _counts(cursor.fetchone()[1:])

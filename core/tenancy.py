@@ -45,6 +45,11 @@ class Scope:
 _current: ContextVar[Scope | None] = ContextVar("tenant_scope", default=None)
 
 
+def current_scope() -> Scope | None:
+    """The active tenant scope (None outside any): what a reader of the rollups rebuilds pending hours for."""
+    return _current.get()
+
+
 @contextmanager
 def _scoped(scope: Scope):
     token = _current.set(scope)

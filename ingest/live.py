@@ -78,6 +78,29 @@ def _event_described(row, zones: dict[int, str], lines: dict[int, str]) -> dict:
     return {"type": f"queue.{row.kind}", **common, **where, "wait_seconds": row.wait_seconds}
 
 
+# One round trip per write: the presence changes in order (`ZADD NX` or `ZREM` of a member of the visits' or the
+# stays' set), the pruning of stale presence, every message appended, then what the occupancy message needs.
+_PUBLISH = """
+local now, maxlen, stale, since, changes = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local i = 6
+for _ = 1, changes do
+    local key = KEYS[tonumber(ARGV[i + 1])]
+    if ARGV[i] == 'add' then redis.call('ZADD', key, 'NX', now, ARGV[i + 2]) else redis.call('ZREM', key, ARGV[i + 2]) end
+    i = i + 3
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', stale)
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', stale)
+for j = i, #ARGV do redis.call('XADD', KEYS[1], 'MAXLEN', maxlen, '*', 'data', ARGV[j]) end
+return {redis.call('ZCOUNT', KEYS[2], since, '+inf'), redis.call('ZRANGEBYSCORE', KEYS[3], since, '+inf')}
+"""
+_VISITS, _STAYS = "2", "3"  # their places in the script's KEYS
+
+
+@lru_cache(maxsize=1)
+def _publish_script():
+    return _client().register_script(_PUBLISH)
+
+
 def rows_publish(venue_id: int, visits: list[Visit], events: list) -> None:
     """Publish rows of one venue that were just stored (the writer calls this once its transaction commits),
     then the venue's occupancy. A visit that ends leaves every zone (a device may never send the zone exit),
@@ -87,32 +110,29 @@ def rows_publish(venue_id: int, visits: list[Visit], events: list) -> None:
     lines = dict(CountingLine.objects.filter(pk__in=line_ids).values_list("pk", "name")) if line_ids else {}
     messages = [_visit_described(v) for v in visits] + [_event_described(r, zones, lines) for r in events]
     messages.sort(key=lambda message: (message["at"], SAME_MOMENT_ORDER.get(message["type"], 2)))
-    now = time.time()
+    changes = []
+    for row in events:
+        if isinstance(row, ZoneEvent):
+            changes += (
+                "add" if row.kind == ZoneEvent.Kind.ENTERED else "remove",
+                _STAYS,
+                f"{row.zone_id}|{row.visit_key}",
+            )
+    for visit in visits:
+        if visit.ended_at is None:
+            changes += ("add", _VISITS, visit.visit_key)
+        else:
+            changes += ("remove", _VISITS, visit.visit_key)
+            for zone in zones:
+                changes += ("remove", _STAYS, f"{zone}|{visit.visit_key}")
+    (_, since, _), _ = occupancy_ranges(venue_id)
+    now = since + settings.LIVE_PRESENCE_MAX_SECONDS
     try:
-        with _client().pipeline(transaction=False) as pipe:
-            for row in events:
-                if isinstance(row, ZoneEvent):
-                    stay = f"{row.zone_id}|{row.visit_key}"
-                    if row.kind == ZoneEvent.Kind.ENTERED:
-                        pipe.zadd(stays_key(venue_id), {stay: now}, nx=True)
-                    else:
-                        pipe.zrem(stays_key(venue_id), stay)
-            for visit in visits:
-                if visit.ended_at is None:
-                    pipe.zadd(visits_key(venue_id), {visit.visit_key: now}, nx=True)
-                else:
-                    pipe.zrem(visits_key(venue_id), visit.visit_key)
-                    if zones:
-                        pipe.zrem(stays_key(venue_id), *(f"{zone}|{visit.visit_key}" for zone in zones))
-            stale = f"({now - settings.LIVE_PRESENCE_MAX_SECONDS}"
-            pipe.zremrangebyscore(visits_key(venue_id), "-inf", stale)
-            pipe.zremrangebyscore(stays_key(venue_id), "-inf", stale)
-            for message in messages:
-                _append(pipe, venue_id, message)
-            visits_range, stays_range = occupancy_ranges(venue_id)
-            pipe.zcount(*visits_range)
-            pipe.zrangebyscore(*stays_range)
-            *_, open_visits, open_stays = pipe.execute()
+        open_visits, open_stays = _publish_script()(
+            keys=[stream_key(venue_id), visits_key(venue_id), stays_key(venue_id)],
+            args=[now, settings.LIVE_STREAM_MAXLEN, f"({since}", since, len(changes) // 3, *changes,
+                  *(_encoded(message) for message in messages)],
+        )  # fmt: skip
         _append(_client(), venue_id, occupancy_from(open_visits, open_stays))
     except redis.RedisError as error:
         logger.warning("live events of venue %s were not published: %s", venue_id, error)
@@ -134,8 +154,11 @@ def message_publish(venue_id: int, message: dict) -> None:
         logger.warning("a live %s of venue %s was not published: %s", message["type"], venue_id, error)
 
 
+def _encoded(message: dict) -> str:
+    return json.dumps(message, separators=(",", ":"))
+
+
 def _append(client, venue_id: int, message: dict) -> None:
     client.xadd(
-        stream_key(venue_id), {"data": json.dumps(message, separators=(",", ":"))},
-        maxlen=settings.LIVE_STREAM_MAXLEN, approximate=False,
-    )  # fmt: skip
+        stream_key(venue_id), {"data": _encoded(message)}, maxlen=settings.LIVE_STREAM_MAXLEN, approximate=False
+    )

@@ -10,8 +10,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 
-from core.tenancy import TenantOwned
+from core.tenancy import TenantManager, TenantOwned
 from venues.models import Camera, CountingLine, Venue, Zone
 
 
@@ -171,9 +172,13 @@ class CountAudit(TenantOwned):
 
 
 class EventRow(TenantOwned):
-    """What every event row carries: where, when, which visit, and its idempotency key."""
+    """What every event row carries: where, when, which visit, and its idempotency key.
 
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
+    Every index costs each insert, so none repeats another's leading column: the tenant's and the venue's are
+    the first columns of `(tenant, key)` and `(venue, at)`, and the job's is its foreign key's own."""
+
+    tenant = models.ForeignKey("core.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+", db_index=False)
     camera = models.ForeignKey(Camera, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     job = models.ForeignKey(VideoJob, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     key = models.CharField(max_length=200)
@@ -186,7 +191,6 @@ class EventRow(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="%(class)s_unique_key_per_tenant")]
         indexes = [
             models.Index(fields=["venue", "at"], name="%(class)s_venue_at"),
-            models.Index(fields=["job"], name="%(class)s_job"),
             models.Index(fields=["tenant", "visit_key"], name="%(class)s_visit"),
         ]
 
@@ -257,12 +261,40 @@ class Sale(TenantOwned):
         indexes = [models.Index(fields=["venue", "at"], name="sale_venue_at")]
 
 
+class RollupManager(TenantManager):
+    """The hourly rollups are read through this: the hours of the scope written but not rebuilt yet (`PendingHour`)
+    are rebuilt first, so that every answer counts every stored event, whoever reads them."""
+
+    def get_queryset(self):
+        from ingest.rollups import pending_hours_refresh_in_scope  # the rollups import these models
+
+        pending_hours_refresh_in_scope()
+        return super().get_queryset()
+
+
+class PendingHour(TenantOwned):
+    """A local hour of a venue whose events were written since its rollups were last rebuilt (`ingest.rollups`).
+
+    A write marks its hours in its own transaction (bumping `version`), and the rebuild that read a version
+    removes the mark only if it is still that version, so no write is ever left out of a rebuild."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
+    hour_start = models.DateTimeField()
+    version = models.PositiveBigIntegerField(default=1)
+    marked_at = models.DateTimeField(db_default=Now(), help_text="When it was first marked since its last rebuild.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["venue", "hour_start"], name="pendinghour_unique")]
+
+
 class VenueHour(TenantOwned):
     """Hourly totals of a venue, kept up to date by `ingest.rollups` whenever events are written.
 
     `hour_start` is the start of a clock hour in the venue's time zone (stored in UTC): analytics in local
     time group these rows, which stays exact for zones with half-hour offsets and across DST changes.
     """
+
+    objects = RollupManager()
 
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
     hour_start = models.DateTimeField()
@@ -301,6 +333,8 @@ class VenueHour(TenantOwned):
 class ZoneHour(TenantOwned):
     """Hourly totals of a zone: stays (by exit time) with their dwell, and queue outcomes with their waits."""
 
+    objects = RollupManager()
+
     venue_lookup = "venue_id"
 
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
@@ -328,6 +362,8 @@ class ZoneHour(TenantOwned):
 class CameraHour(TenantOwned):
     """Where people stood on a camera's image in an hour: trajectory points counted on a grid."""
 
+    objects = RollupManager()
+
     GRID = (32, 18)  # columns, rows over the image
 
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
@@ -345,6 +381,8 @@ class VisitorHour(TenantOwned):
     are counted without reading the visits: a row per recognised visitor (their visits in the hour), and one row
     without a visitor for the visits with no recognised face, each of which is a person of its own."""
 
+    objects = RollupManager()
+
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
     hour_start = models.DateTimeField()
     visitor = models.ForeignKey("reid.Visitor", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
@@ -361,6 +399,8 @@ class VisitorHour(TenantOwned):
 
 class DemographicHour(TenantOwned):
     """Hourly visits by estimated age bracket and gender (only visits with a usable face have them)."""
+
+    objects = RollupManager()
 
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
     hour_start = models.DateTimeField()

@@ -1,8 +1,14 @@
-"""Hourly rollups, recomputed from the events for exactly the hours that a write touched.
+"""Hourly rollups, recomputed from the events for exactly the hours that writes touched.
 
 Recomputing an hour from its rows (rather than adding to counters) keeps the rollups right whatever the
 write did: new rows, duplicates ignored, a visit completed, a job's events replaced. An hour is a clock hour
 in the venue's time zone; `hour_start` is its start as an instant.
+
+A write of events only marks its hours pending (`hours_pend`, in its transaction). Once an hour has been
+pending `SETTLE_SECONDS`, the next write that finds no rebuild of the venue running rebuilds all the venue's
+pending hours (`written_hours_refresh`): writes that come together are rebuilt together, an hour touched by
+several of them once, and no write waits for another's rebuild. Whoever reads the rollups (through
+`RollupManager`) first rebuilds what is still pending, so answers always count every stored event.
 
 Durations (visits, dwell, queue waits) are kept as histograms `{bucket: count}` with geometric buckets
 (`_BUCKET`, in SQL), so medians and 90th percentiles over any range come from summed histograms, accurate to
@@ -11,15 +17,23 @@ half a bucket (about 7 %), without reading the events.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
-from ingest.models import CameraHour, DemographicHour, VenueHour, VisitorHour, ZoneHour
-from venues.models import CountingLine
+from core.tenancy import current_scope
+from ingest.models import CameraHour, DemographicHour, PendingHour, VenueHour, VisitorHour, ZoneHour
+from venues.models import CountingLine, Venue
+
+logger = logging.getLogger(__name__)
 
 _ROLLUP_LOCK = 7301  # pg_advisory_xact_lock class: one rebuild per venue at a time
+HOURS_PER_ROUND = 24  # pending hours a writer rebuilds in one transaction
+SETTLE_SECONDS = 0.5  # a writer rebuilds pending hours once one has waited this long: writes meanwhile join in
+WRITER_REFRESH_SECONDS = 2.0  # and stops starting rounds after this long
 BUCKET_RATIO = 1.15  # bucket i holds durations in [1.15^i, 1.15^(i+1)) seconds; bucket 0 also holds 0-1 s
 
 
@@ -170,8 +184,8 @@ WITH stays AS (
            coalesce(sum(dwell_seconds), 0) AS dwell_seconds, coalesce(sum(score), 0) AS engagement_score_sum,
            count(score) AS engagement_scored
     FROM (
-        SELECT z.*, (SELECT engagement_score FROM ingest_visit v WHERE v.tenant_id = %(tenant)s AND v.key = z.visit_key)
-               AS score
+        SELECT z.*, (SELECT engagement_score FROM ingest_visit v WHERE v.tenant_id = %(tenant)s AND v.key = z.visit_key
+                     AND v.visit_key = z.visit_key) AS score  -- (a visit's own key): whichever index, one lookup
         FROM ingest_zoneevent z WHERE {_CUSTOMERS_IN_RANGE} AND kind = 'exited'
         OFFSET 0  -- the score found once per stay, not once per aggregate that reads it
     ) exits GROUP BY 1, 2
@@ -259,6 +273,8 @@ def _windows(spans: Iterable[tuple[datetime, datetime]]) -> tuple[str, dict]:
     return clauses, params
 
 
+ROLLUP_MODELS = (VenueHour, ZoneHour, DemographicHour, CameraHour, VisitorHour)
+
 _IN_HOUR = "date_trunc('hour', ({instant}) AT TIME ZONE %(tz)s) = date_trunc('hour', hour_start AT TIME ZONE %(tz)s)"
 _LOCAL_HOURS = f"""
 SELECT hour_start,
@@ -292,7 +308,7 @@ SELECT v.at, v.at FROM (SELECT venue_id, at FROM ingest_sale WHERE {_IN_RANGE}) 
 JOIN ingest_zoneevent z ON z.venue_id = s.venue_id AND z.kind = 'exited' AND NOT z.staff
     AND z.at >= s.at - interval '{SALE_LINK_SECONDS} seconds' AND z.at <= s.at + interval '{MAX_VISIT_HOURS} hours'
     AND z.at - make_interval(secs => z.dwell_seconds) <= s.at
-JOIN ingest_visit v ON v.tenant_id = z.tenant_id AND v.key = z.visit_key
+JOIN ingest_visit v ON v.tenant_id = z.tenant_id AND v.key = z.visit_key AND v.visit_key = z.visit_key
 ) spans, LATERAL (SELECT generate_series(since, until, interval '1 hour') UNION ALL SELECT until) AS moments (moment)
 """
 
@@ -333,10 +349,93 @@ def hours_refresh(venue, moments: Iterable[datetime]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         # two writes of the same hour at once would both rebuild its rows, and the second would conflict
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ROLLUP_LOCK, venue.pk])
-        for model in (VenueHour, ZoneHour, DemographicHour, CameraHour, VisitorHour):
-            model.objects.filter(venue_id=venue.pk, hour_start__in=hours).delete()
+        for model in ROLLUP_MODELS:  # in SQL: reading them through their manager would rebuild pending hours
+            cursor.execute(
+                f"DELETE FROM {model._meta.db_table} WHERE venue_id = %s AND hour_start = ANY(%s)", [venue.pk, hours]
+            )
         for statement, (windows, window_params) in (
             (_VENUE_HOURS, wide), (_ZONE_HOURS, exact), (_DEMOGRAPHIC_HOURS, exact), (_CAMERA_HOURS, exact),
             (_VISITOR_HOURS, exact),
         ):  # fmt: skip
             cursor.execute(statement.replace("{windows}", windows), {**params, **window_params})
+
+
+_PEND = f"""
+INSERT INTO ingest_pendinghour (tenant_id, venue_id, hour_start, version)
+SELECT %(tenant)s, %(venue)s, hour_start, 1
+FROM (SELECT DISTINCT {_LOCAL_HOUR.format(column="m")} AS hour_start FROM unnest(%(moments)s::timestamptz[]) AS m) hours
+ORDER BY hour_start  -- writes lock the rows of their hours in one order: never a deadlock between them
+ON CONFLICT (venue_id, hour_start) DO UPDATE SET version = ingest_pendinghour.version + 1  -- marked_at kept
+"""
+
+_PENDING = """
+SELECT hour_start, version FROM ingest_pendinghour
+WHERE venue_id = %(venue)s AND EXISTS (
+    SELECT FROM ingest_pendinghour WHERE venue_id = %(venue)s
+        AND marked_at <= clock_timestamp() - make_interval(secs => %(settled)s)
+)
+ORDER BY hour_start LIMIT %(limit)s
+"""
+
+_UNPEND = """
+DELETE FROM ingest_pendinghour WHERE id IN (
+    SELECT id FROM ingest_pendinghour
+    WHERE venue_id = %(venue)s AND (hour_start, version) IN (SELECT * FROM unnest(%(hours)s, %(versions)s))
+    ORDER BY hour_start FOR UPDATE  -- a write marking one of them again meanwhile keeps its mark
+)
+"""
+
+
+def hours_pend(venue, moments: Iterable[datetime]) -> None:
+    """Mark the venue's local hours that contain `moments` as pending a rebuild (in the caller's transaction)."""
+    # sent as the quarter hours (in UTC) they fall in, a few per batch: every time zone's hours start at one
+    moments = list({utc.replace(minute=utc.minute // 15 * 15, second=0, microsecond=0)
+                    for utc in (moment.astimezone(UTC) for moment in moments)})  # fmt: skip
+    if moments:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _PEND, {"tenant": venue.tenant_id, "venue": venue.pk, "tz": venue.time_zone, "moments": moments}
+            )
+
+
+def pending_hours_refresh(venue, *, wait: bool, limit: int | None = None, settled: float = 0) -> int | None:
+    """Rebuild the venue's pending hours (the oldest `limit` of them) in one transaction, and with them the hours
+    their visits and stays were open in; how many were pending. Without `wait`, None if another rebuild of the
+    venue is running. With `settled`, nothing is done until some hour has been pending that many seconds."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_{'' if wait else 'try_'}advisory_xact_lock(%s, %s)", [_ROLLUP_LOCK, venue.pk])
+        if not wait and not cursor.fetchone()[0]:
+            return None
+        cursor.execute(_PENDING, {"venue": venue.pk, "limit": limit, "settled": settled})
+        pending = cursor.fetchall()
+        if pending:
+            hours_refresh(venue, [hour for hour, _ in pending])
+            cursor.execute(_UNPEND, {
+                "venue": venue.pk, "hours": [hour for hour, _ in pending], "versions": [n for _, n in pending],
+            })  # fmt: skip
+    return len(pending)
+
+
+def written_hours_refresh(venue) -> None:
+    """After a write has committed: rebuild the venue's pending hours in rounds, once some have waited
+    `SETTLE_SECONDS` (the writes meanwhile join the round) and unless another rebuild of the venue is running.
+    Stops starting rounds after `WRITER_REFRESH_SECONDS`. Hours left pending are rebuilt by a later write or
+    by the next reader (`RollupManager`)."""
+    deadline = time.monotonic() + WRITER_REFRESH_SECONDS
+    try:
+        while pending_hours_refresh(venue, wait=False, limit=HOURS_PER_ROUND, settled=SETTLE_SECONDS):
+            if time.monotonic() > deadline:
+                return
+    except OperationalError as error:  # the events are stored, their hours still pending: a later rebuild takes them
+        logger.warning("rollups of venue %s left pending: %s", venue.pk, error)
+
+
+def pending_hours_refresh_in_scope() -> None:
+    """Rebuild the pending hours of every venue of the current tenant scope, if one is active: every reader of the
+    rollups calls this first (`RollupManager` does, for reads through the models)."""
+    scope = current_scope()
+    if scope is None or not scope.active:
+        return
+    venue_ids = set(PendingHour.objects.values_list("venue_id", flat=True).distinct())
+    for venue in Venue.objects.filter(pk__in=venue_ids) if venue_ids else ():
+        pending_hours_refresh(venue, wait=True)

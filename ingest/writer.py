@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from django.db import connection, transaction
+from django.db.models import JSONField
 
 from ingest import live
 from ingest.models import LineCrossing, QueueEvent, Visit, ZoneEvent
-from ingest.rollups import hours_refresh, moments_spanned
+from ingest.rollups import hours_pend, hours_refresh, moments_spanned, written_hours_refresh
 from venues.models import Venue
 from vision.events import (
     Event,
@@ -143,7 +144,7 @@ _BATCH_LOCK = 7302  # pg_advisory_xact_lock class: writes of the same batch one 
 
 def rows_write(venue, rows: Rows) -> Written:
     """Store rows of one venue: events whose key is already stored are duplicates and left alone; visits
-    are inserted or completed. Then the rollups of the hours touched are recomputed."""
+    are inserted or completed. The hours touched are marked pending and then rebuilt (`ingest.rollups`)."""
     duplicates = 0
     stored_events, news = [], []
     with transaction.atomic():
@@ -152,29 +153,55 @@ def rows_write(venue, rows: Rows) -> Written:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_BATCH_LOCK, min(keys)])
         for model, batch in rows.events.items():
-            stored = set(model.objects.filter(key__in=[row.key for row in batch]).values_list("key", flat=True))
-            fresh = {row.key: row for row in batch if row.key not in stored}  # also drops repeats within the batch
+            unique = {row.key: row for row in batch}  # a key repeated within the batch: its last row
+            inserted = _rows_insert(model, list(unique.values()), "ON CONFLICT DO NOTHING")
+            fresh = [row for key, row in unique.items() if key in inserted]
             duplicates += len(batch) - len(fresh)
-            model.objects.bulk_create(fresh.values(), ignore_conflicts=True)
-            stored_events += fresh.values()
+            stored_events += fresh
         if rows.visits:
             stored = dict(Visit.objects.filter(key__in=list(rows.visits)).values_list("key", "ended_at"))
             # a stored visit is completed by its end, never reopened or rewritten
             news = [v for key, v in rows.visits.items() if key not in stored or (v.ended_at and not stored[key])]
             duplicates += len(rows.visits) - len(news)
             _visitors_identify(venue, news, rows.faces)
-            Visit.objects.bulk_create(
-                news, update_conflicts=True, unique_fields=["tenant", "key"], update_fields=VISIT_SUMMARY_FIELDS
-            )
+            _rows_insert(Visit, news, _VISIT_COMPLETED)
         moments = {row.at for row in chain(rows.visits.values(), *rows.events.values())}
         moments.update(_staff_tag([v.key for v in rows.visits.values() if v.staff], staff=True))
         if rows.visits:  # a visit's engagement counts in the hours of its zone stays, which may be stored already
             moments.update(ZoneEvent.objects.filter(visit_key__in=list(rows.visits)).values_list("at", flat=True))
-        hours_refresh(venue, moments)
+        hours_pend(venue, moments)
         if news or stored_events:  # published in this write's tenant scope, whenever the commit comes
             context = contextvars.copy_context()
             transaction.on_commit(lambda: context.run(live.rows_publish, venue.pk, news, stored_events))
+    written_hours_refresh(venue)
     return Written(accepted=len(rows) - duplicates, duplicates=duplicates)
+
+
+_VISIT_COMPLETED = "ON CONFLICT (tenant_id, key) DO UPDATE SET " + ", ".join(
+    f"{Visit._meta.get_field(name).column} = EXCLUDED.{Visit._meta.get_field(name).column}"
+    for name in VISIT_SUMMARY_FIELDS
+)
+
+
+def _rows_insert(model, rows: list, on_conflict: str) -> set[str]:
+    """Insert model instances in one statement, a column per array (no per-row SQL); the keys inserted."""
+    if not rows:
+        return set()
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    values = [
+        [field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows]
+        if isinstance(field, JSONField)  # the others are passed as they are
+        else [getattr(row, field.attname) for row in rows]
+        for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {model._meta.db_table} ({columns}) SELECT * FROM unnest({arrays}) {on_conflict} RETURNING key",
+            values,
+        )
+        return {key for (key,) in cursor.fetchall()}
 
 
 # How a finished visit's face finds its visitor: (venue, embedding, model, visit start, visit key) -> the visitor or
