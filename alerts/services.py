@@ -52,13 +52,13 @@ FOOTAGE_HOURS_CHECKED = 7 * 24  # a longer recording's earlier hours are left to
 def footage_hours(venue, start: datetime, seconds: float, now: datetime | None = None) -> list[datetime]:
     """The local hours (their starts) that footage from `start` lasting `seconds` shows and that have ended by
     `now`: those the hourly schedule may have checked before the footage was stored. The latest ones if many."""
-    tz = zoneinfo.ZoneInfo(venue.time_zone)
-    hour = start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
+    local = start.astimezone(zoneinfo.ZoneInfo(venue.time_zone))
+    hour = local.replace(minute=0, second=0, microsecond=0).astimezone(zoneinfo.ZoneInfo("UTC"))
     last = min(start + timedelta(seconds=seconds), last_complete_hour(venue, now) + timedelta(hours=1))
     hours = []
-    while hour < last:
-        hours.append(hour.astimezone(zoneinfo.ZoneInfo("UTC")))
-        hour = (hour.astimezone(zoneinfo.ZoneInfo("UTC")) + timedelta(hours=1)).astimezone(tz)
+    while hour < last:  # a local hour lasts 60 minutes, across a change of clocks too
+        hours.append(hour)
+        hour += timedelta(hours=1)
     return hours[-FOOTAGE_HOURS_CHECKED:]
 
 
